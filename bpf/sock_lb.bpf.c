@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Socket-level service load balancing (what kube-proxy does, without per-packet NAT).
+ * connect4/6 and sendmsg4/6 send a ClusterIP:port to a backend; getpeername4/6 and
+ * recvmsg4/6 show the ClusterIP again to the application.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "lib/addr.h"
+#include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/svc.h"
+
+#define IPPROTO_UDP_ 17
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Records where a connected socket really wanted to go. Failure to allocate only
+ * costs the VIP in getpeername(); the connection itself still works. */
+static __always_inline void sock_orig_store(struct bpf_sock_addr *ctx, const struct sl_svc_key *key,
+					    const struct sl_backend *be, __u32 svc_id)
+{
+	struct sl_sock_orig *o;
+
+	o = bpf_sk_storage_get(&sl_sock_orig, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!o)
+		return;
+	o->vip = key->addr;
+	o->vip_port = key->port;
+	o->backend = be->addr;
+	o->backend_port = be->port;
+	o->svc_id = svc_id;
+}
+
+/* A UDP socket re-connected to a plain address must not keep showing an old VIP. */
+static __always_inline void sock_orig_forget(struct bpf_sock_addr *ctx)
+{
+	if (ctx->protocol == IPPROTO_UDP_)
+		bpf_sk_storage_delete(&sl_sock_orig, ctx->sk);
+}
+
+/* Remembers, per socket and backend, the VIP an unconnected datagram was sent to, so
+ * the reply can be shown as coming from it. Written only when missing or changed. */
+static __always_inline void revnat_store(struct bpf_sock_addr *ctx, const struct sl_svc_key *key,
+					 const struct sl_backend *be)
+{
+	struct sl_revnat_key rk = {};
+	struct sl_revnat_val rv = {}, *cur;
+
+	rk.cookie = bpf_get_socket_cookie(ctx);
+	rk.backend = be->addr;
+	rk.backend_port = be->port;
+	cur = bpf_map_lookup_elem(&sl_udp_revnat, &rk);
+	if (cur && addr_eq(&cur->vip, &key->addr) && cur->vip_port == key->port)
+		return;
+	rv.vip = key->addr;
+	rv.vip_port = key->port;
+	if (bpf_map_update_elem(&sl_udp_revnat, &rk, &rv, BPF_ANY))
+		stat_inc(SL_STAT_REVNAT_FULL);
+}
+
+/* Finds the VIP a reply from (addr, port) should be shown as coming from: the socket's
+ * own connect-time record first, then the unconnected-UDP table. */
+static __always_inline bool revnat_find(struct bpf_sock_addr *ctx, const struct sl_addr *addr,
+					__be16 port, struct sl_addr *vip, __be16 *vip_port)
+{
+	struct sl_revnat_key rk = {};
+	struct sl_revnat_val *rv;
+	struct sl_sock_orig *o;
+
+	o = bpf_sk_storage_get(&sl_sock_orig, ctx->sk, 0, 0);
+	if (o && addr_eq(&o->backend, addr) && o->backend_port == port) {
+		*vip = o->vip;
+		*vip_port = o->vip_port;
+		return true;
+	}
+	rk.cookie = bpf_get_socket_cookie(ctx);
+	rk.backend = *addr;
+	rk.backend_port = port;
+	rv = bpf_map_lookup_elem(&sl_udp_revnat, &rk);
+	if (!rv)
+		return false;
+	*vip = rv->vip;
+	*vip_port = rv->vip_port;
+	return true;
+}
+
+/* user_port carries a __be16 in a 4-byte field. */
+static __always_inline __be16 ctx_port(const struct bpf_sock_addr *ctx)
+{
+	return (__be16)ctx->user_port;
+}
+
+static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_svc_key *key,
+					  bool v6)
+{
+	struct sl_backend be;
+	__u32 svc_id = 0;
+
+	switch (svc_pick(key, &be, &svc_id)) {
+	case SVC_NOT_A_SERVICE:
+		sock_orig_forget(ctx);
+		return 1;
+	case SVC_NO_BACKEND:
+		stat_inc(SL_STAT_CONNECT_NO_BACKEND);
+		return svc_refuse();
+	case SVC_TRANSLATED:
+		break;
+	}
+	if (v6)
+		addr_to_ctx6(ctx, &be.addr);
+	else
+		ctx->user_ip4 = be.addr.w[3];
+	ctx->user_port = be.port;
+	sock_orig_store(ctx, key, &be, svc_id);
+	stat_inc(SL_STAT_CONNECT_XLATED);
+	return 1;
+}
+
+static __always_inline int sendmsg_common(struct bpf_sock_addr *ctx, struct sl_svc_key *key,
+					  bool v6)
+{
+	struct sl_backend be;
+	__u32 svc_id = 0;
+
+	switch (svc_pick(key, &be, &svc_id)) {
+	case SVC_NOT_A_SERVICE:
+		return 1;
+	case SVC_NO_BACKEND:
+		stat_inc(SL_STAT_SENDMSG_NO_BACKEND);
+		return svc_refuse();
+	case SVC_TRANSLATED:
+		break;
+	}
+	revnat_store(ctx, key, &be);
+	if (v6)
+		addr_to_ctx6(ctx, &be.addr);
+	else
+		ctx->user_ip4 = be.addr.w[3];
+	ctx->user_port = be.port;
+	stat_inc(SL_STAT_SENDMSG_XLATED);
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int sl_connect4(struct bpf_sock_addr *ctx)
+{
+	struct sl_svc_key key = {};
+
+	addr_from_v4(&key.addr, ctx->user_ip4);
+	key.port = ctx_port(ctx);
+	key.proto = ctx->protocol;
+	return connect_common(ctx, &key, false);
+}
+
+SEC("cgroup/connect6")
+int sl_connect6(struct bpf_sock_addr *ctx)
+{
+	struct sl_svc_key key = {};
+
+	addr_from_ctx6(&key.addr, ctx);
+	key.port = ctx_port(ctx);
+	key.proto = ctx->protocol;
+	return connect_common(ctx, &key, true);
+}
+
+SEC("cgroup/sendmsg4")
+int sl_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	struct sl_svc_key key = {};
+
+	addr_from_v4(&key.addr, ctx->user_ip4);
+	key.port = ctx_port(ctx);
+	key.proto = IPPROTO_UDP_;
+	return sendmsg_common(ctx, &key, false);
+}
+
+SEC("cgroup/sendmsg6")
+int sl_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	struct sl_svc_key key = {};
+
+	addr_from_ctx6(&key.addr, ctx);
+	key.port = ctx_port(ctx);
+	key.proto = IPPROTO_UDP_;
+	return sendmsg_common(ctx, &key, true);
+}
+
+/* recvmsg and getpeername: show the VIP in place of the backend. Their return value
+ * must be 1 (the kernel does not let these hooks refuse). */
+static __always_inline void show_vip(struct bpf_sock_addr *ctx, bool v6, enum sl_stat stat)
+{
+	struct sl_addr addr, vip;
+	__be16 vip_port;
+
+	if (v6)
+		addr_from_ctx6(&addr, ctx);
+	else
+		addr_from_v4(&addr, ctx->user_ip4);
+	if (!revnat_find(ctx, &addr, ctx_port(ctx), &vip, &vip_port))
+		return;
+	if (v6)
+		addr_to_ctx6(ctx, &vip);
+	else
+		ctx->user_ip4 = vip.w[3];
+	ctx->user_port = vip_port;
+	stat_inc(stat);
+}
+
+SEC("cgroup/recvmsg4")
+int sl_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	show_vip(ctx, false, SL_STAT_RECVMSG_REVNAT);
+	return 1;
+}
+
+SEC("cgroup/recvmsg6")
+int sl_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	show_vip(ctx, true, SL_STAT_RECVMSG_REVNAT);
+	return 1;
+}
+
+SEC("cgroup/getpeername4")
+int sl_getpeername4(struct bpf_sock_addr *ctx)
+{
+	show_vip(ctx, false, SL_STAT_PEERNAME_REVNAT);
+	return 1;
+}
+
+SEC("cgroup/getpeername6")
+int sl_getpeername6(struct bpf_sock_addr *ctx)
+{
+	show_vip(ctx, true, SL_STAT_PEERNAME_REVNAT);
+	return 1;
+}

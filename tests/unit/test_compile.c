@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Desired state -> frontends: which endpoints a Service port gets, and when it is refused. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/decode.h"
+#include "model/objects.h"
+#include "state/compile.h"
+#include "state/store.h"
+
+static const char *svc_yaml =
+	"apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
+	"spec:\n  clusterIPs: [10.96.0.10, 'fd00:10:96::a']\n"
+	"  ports:\n  - {name: http, port: 80, targetPort: web}\n"
+	"  - {name: dns, port: 53, protocol: UDP}\n";
+
+/* Decodes `yaml` and upserts it into the store in one committed transaction. */
+static void apply(struct sl_store *st, const char *yaml)
+{
+	struct sl_objects objs = {};
+	struct sl_store_txn txn;
+	char err[512];
+
+	assert_int_equal(sl_decode_stream("t.yaml", yaml, strlen(yaml), &objs, NULL, err, sizeof(err)), 0);
+	sl_store_txn_begin(&txn, st);
+	for (size_t i = 0; i < objs.n; i++) {
+		enum sl_change ch;
+
+		assert_int_equal(sl_store_upsert(&txn, &objs.v[i], &ch), 0);
+	}
+	sl_store_txn_commit(&txn);
+	sl_objects_free(&objs);
+}
+
+static const struct sl_frontend *fe_get(const struct sl_compiled *c, const char *ip, uint16_t port,
+					uint8_t proto)
+{
+	struct sl_svc_key k = {};
+	struct sl_ip a;
+
+	assert_int_equal(sl_ip_parse(ip, &a), 0);
+	memcpy(&k.addr, a.b, 16);
+	k.port = htons(port);
+	k.proto = proto;
+	return sl_htab_get(&c->fe, &k, sizeof(k));
+}
+
+static void backend_is(const struct sl_backend *b, const char *ip, uint16_t port)
+{
+	struct sl_ip a;
+
+	assert_int_equal(sl_ip_parse(ip, &a), 0);
+	assert_memory_equal(&b->addr, a.b, 16);
+	assert_int_equal(ntohs(b->port), port);
+}
+
+static void test_named_port_dual_stack(void **state)
+{
+	struct sl_store st = {};
+	struct sl_compiled c = {};
+	const struct sl_frontend *fe;
+	char err[512];
+
+	apply(&st, svc_yaml);
+	apply(&st, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+		   "addressType: IPv4\n"
+		   "endpoints:\n- addresses: [10.244.1.12]\n- addresses: [10.244.1.11]\n  conditions: {ready: true}\n"
+		   "ports:\n- {name: http, port: 8080}\n- {name: dns, port: 5353, protocol: UDP}\n"
+		   "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: web-2, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+		   "addressType: IPv6\n"
+		   "endpoints:\n- addresses: ['fd00:10:244:1::b']\n"
+		   "ports:\n- {name: http, port: 8080}\n");
+	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.fe.used, 4);
+	fe = fe_get(&c, "10.96.0.10", 80, 6);
+	assert_non_null(fe);
+	assert_int_equal(fe->nbe, 2);
+	/* Sorted, and a missing `ready` counts as ready. */
+	backend_is(&fe->be[0], "10.244.1.11", 8080);
+	backend_is(&fe->be[1], "10.244.1.12", 8080);
+	fe = fe_get(&c, "10.96.0.10", 53, 17);
+	assert_non_null(fe);
+	assert_int_equal(fe->nbe, 2);
+	backend_is(&fe->be[0], "10.244.1.11", 5353);
+	/* IPv6 ClusterIP gets the IPv6 slice only; its UDP port has no slice port. */
+	fe = fe_get(&c, "fd00:10:96::a", 80, 6);
+	assert_non_null(fe);
+	assert_int_equal(fe->nbe, 1);
+	backend_is(&fe->be[0], "fd00:10:244:1::b", 8080);
+	fe = fe_get(&c, "fd00:10:96::a", 53, 17);
+	assert_non_null(fe);
+	assert_int_equal(fe->nbe, 0);
+	sl_compiled_free(&c);
+	sl_store_free(&st);
+}
+
+static void test_ready_then_serving(void **state)
+{
+	struct sl_store st = {};
+	struct sl_compiled c = {};
+	const struct sl_frontend *fe;
+	char err[512];
+
+	apply(&st, svc_yaml);
+	apply(&st, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+		   "addressType: IPv4\n"
+		   "endpoints:\n"
+		   "- addresses: [10.244.1.11]\n  conditions: {ready: false, serving: true, terminating: true}\n"
+		   "- addresses: [10.244.1.12]\n  conditions: {ready: true}\n"
+		   "- addresses: [10.244.1.13]\n  conditions: {ready: false, serving: false}\n"
+		   "ports:\n- {name: http, port: 8080}\n");
+	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	fe = fe_get(&c, "10.96.0.10", 80, 6);
+	assert_int_equal(fe->nbe, 1);
+	assert_false(fe->serving_fallback);
+	backend_is(&fe->be[0], "10.244.1.12", 8080);
+	sl_compiled_free(&c);
+
+	/* No ready endpoint: the serving (terminating) one is used, as kube-proxy does. */
+	apply(&st, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: web-1, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+		   "addressType: IPv4\n"
+		   "endpoints:\n"
+		   "- addresses: [10.244.1.11]\n  conditions: {ready: false, serving: true, terminating: true}\n"
+		   "- addresses: [10.244.1.13]\n  conditions: {ready: false, serving: false}\n"
+		   "ports:\n- {name: http, port: 8080}\n");
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	fe = fe_get(&c, "10.96.0.10", 80, 6);
+	assert_int_equal(fe->nbe, 1);
+	assert_true(fe->serving_fallback);
+	backend_is(&fe->be[0], "10.244.1.11", 8080);
+	sl_compiled_free(&c);
+	sl_store_free(&st);
+}
+
+static void test_duplicates_and_other_namespace(void **state)
+{
+	struct sl_store st = {};
+	struct sl_compiled c = {};
+	const struct sl_frontend *fe;
+	char err[512];
+
+	apply(&st, svc_yaml);
+	/* Same address in two slices counts once; a slice of another namespace is not ours. */
+	apply(&st, "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: a, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+		   "addressType: IPv4\nendpoints:\n- addresses: [10.244.1.11]\nports:\n- {name: http, port: 8080}\n"
+		   "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: b, namespace: shop, labels: {kubernetes.io/service-name: web}}\n"
+		   "addressType: IPv4\nendpoints:\n- addresses: [10.244.1.11]\nports:\n- {name: http, port: 8080}\n"
+		   "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		   "metadata: {name: c, namespace: other, labels: {kubernetes.io/service-name: web}}\n"
+		   "addressType: IPv4\nendpoints:\n- addresses: [10.244.9.9]\nports:\n- {name: http, port: 8080}\n");
+	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	fe = fe_get(&c, "10.96.0.10", 80, 6);
+	assert_int_equal(fe->nbe, 1);
+	backend_is(&fe->be[0], "10.244.1.11", 8080);
+	sl_compiled_free(&c);
+	sl_store_free(&st);
+}
+
+static void test_conflicting_cluster_ip(void **state)
+{
+	struct sl_store st = {};
+	struct sl_compiled c = {};
+	char err[512] = "";
+
+	apply(&st, svc_yaml);
+	apply(&st, "apiVersion: v1\nkind: Service\nmetadata: {name: clash, namespace: shop}\n"
+		   "spec:\n  clusterIP: 10.96.0.10\n  ports:\n  - {port: 80}\n");
+	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "t.yaml:1:1: "));
+	assert_non_null(strstr(err, "already used by service"));
+	assert_int_equal(c.fe.used, 0);
+	sl_store_free(&st);
+}
+
+static void test_txn_rollback(void **state)
+{
+	struct sl_store st = {};
+	struct sl_objects objs = {};
+	struct sl_store_txn txn;
+	enum sl_change ch;
+	char err[256];
+	const struct sl_object *o;
+
+	apply(&st, svc_yaml);
+	assert_int_equal(sl_decode_stream("u.yaml", svc_yaml, strlen(svc_yaml), &objs, NULL, err,
+					  sizeof(err)), 0);
+	/* Unchanged input is reported as unchanged. */
+	sl_store_txn_begin(&txn, &st);
+	assert_int_equal(sl_store_upsert(&txn, &objs.v[0], &ch), 0);
+	assert_int_equal(ch, SL_CHANGE_UNCHANGED);
+	/* Changed, then removed, then rolled back: the original is back. */
+	objs.v[0].svc.ports[0].port = 81;
+	assert_int_equal(sl_store_upsert(&txn, &objs.v[0], &ch), 0);
+	assert_int_equal(ch, SL_CHANGE_CONFIGURED);
+	assert_int_equal(sl_store_remove(&txn, &objs.v[0]), 0);
+	assert_int_equal(sl_store_remove(&txn, &objs.v[0]), -ENOENT);
+	sl_store_txn_rollback(&txn);
+	o = sl_store_get(&st, SL_KIND_SERVICE, "shop", "web");
+	assert_non_null(o);
+	assert_int_equal(o->svc.ports[0].port, 80);
+	assert_string_equal(o->meta.pos.file, "t.yaml");
+	assert_int_equal(sl_store_count(&st), 1);
+	sl_objects_free(&objs);
+	sl_store_free(&st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_named_port_dual_stack),
+		cmocka_unit_test(test_ready_then_serving),
+		cmocka_unit_test(test_duplicates_and_other_namespace),
+		cmocka_unit_test(test_conflicting_cluster_ip),
+		cmocka_unit_test(test_txn_rollback),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The node agent's state, shared by its modules (main loop, commands, persistence). */
+#ifndef SLUICE_AGENT_AGENT_H
+#define SLUICE_AGENT_AGENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "agent/datapath.h"
+#include "agent/lb_sync.h"
+#include "common/buf.h"
+#include "common/htab.h"
+#include "state/compile.h"
+#include "state/store.h"
+
+#define SLUICE_VERSION "0.1.0"
+
+struct sl_agent {
+	const char *node;
+	const char *socket_path;
+	const char *state_dir;
+	const char *config_dir; /* NULL: none */
+	struct sl_dp_opts dpo;
+
+	struct sl_datapath dp;
+	struct sl_lb_sync lb;
+	struct sl_store store;
+	struct sl_compiled compiled; /* what the maps hold now */
+	struct sl_htab dir_keys; /* store keys that came from --config-dir */
+
+	int listen_fd, lock_fd;
+	time_t started;
+	uint64_t applies, apply_failures;
+	uint64_t last_apply_us;
+};
+
+/* The request being answered: what it asked and where the answer goes. */
+struct sl_request {
+	uint32_t verb;
+	const char **args; /* "key=value" */
+	size_t nargs;
+	const char **file_names;
+	const char **file_data;
+	size_t *file_len;
+	size_t nfiles;
+	struct sl_buf out, err;
+	int status;
+};
+
+/* Request argument `key=...`, or NULL. */
+const char *sl_req_arg(const struct sl_request *r, const char *key);
+
+/* Makes the store's pending transaction the running state: compiles it, writes the
+ * maps, persists it. On any error the transaction is rolled back, the maps are as
+ * they were, and err explains. */
+int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf *err);
+
+/* The CLI socket (agent/server.c). */
+int sl_open_listener(const char *path);
+void sl_serve_one(struct sl_agent *a, int cfd);
+int sl_mkdir_parents(const char *path, mode_t mode);
+
+/* Commands (agent/cmd_*.c). Each fills r->out / r->err / r->status. */
+void sl_cmd_apply(struct sl_agent *a, struct sl_request *r, bool delete);
+void sl_cmd_get(struct sl_agent *a, struct sl_request *r);
+void sl_cmd_describe(struct sl_agent *a, struct sl_request *r);
+void sl_cmd_status(struct sl_agent *a, struct sl_request *r);
+
+/* Persistence (agent/persist.c). */
+int sl_persist_load(struct sl_agent *a);
+int sl_persist_write_tmp(struct sl_agent *a, char *tmp, size_t len);
+int sl_persist_commit_tmp(struct sl_agent *a, const char *tmp);
+void sl_persist_remove(const char *state_dir);
+
+/* --config-dir (agent/config_dir.c). */
+int sl_config_dir_watch(struct sl_agent *a);
+int sl_config_dir_apply(struct sl_agent *a);
+void sl_config_dir_close(void);
+
+#endif

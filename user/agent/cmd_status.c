@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+/* sluicectl status: programs and where they are attached, map fill, features, versions. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent/agent.h"
+#include "sock_lb.skel.h"
+
+static const enum bpf_attach_type hook_types[SL_HOOK__MAX] = {
+	BPF_CGROUP_INET4_CONNECT,   BPF_CGROUP_INET6_CONNECT,	BPF_CGROUP_UDP4_SENDMSG,
+	BPF_CGROUP_UDP6_SENDMSG,    BPF_CGROUP_UDP4_RECVMSG,	BPF_CGROUP_UDP6_RECVMSG,
+	BPF_CGROUP_INET4_GETPEERNAME, BPF_CGROUP_INET6_GETPEERNAME,
+};
+
+/* Programs attached at this hook of our cgroup, whoever attached them. */
+static int attached_count(int cgroup_fd, enum bpf_attach_type t)
+{
+	__u32 ids[64], cnt = 64, flags = 0;
+
+	if (bpf_prog_query(cgroup_fd, t, 0, &flags, ids, &cnt))
+		return -errno;
+	return (int)cnt;
+}
+
+static void map_line(struct sl_request *r, const char *name, struct bpf_map *m)
+{
+	long n = sl_dp_map_count(bpf_map__fd(m));
+	unsigned int max = bpf_map__max_entries(m);
+
+	sl_buf_printf(&r->out, "  %-16s %8ld / %-8u %5.1f%%\n", name, n, max,
+		      max ? 100.0 * (double)n / max : 0.0);
+}
+
+void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
+{
+	struct sl_datapath *dp = &a->dp;
+	uint64_t stats[SL_STAT__MAX];
+
+	sl_buf_printf(&r->out, "sluiced %s (map layout %u), node %s, pid %d, up %lds\n",
+		      SLUICE_VERSION, SLUICE_ABI_VERSION, a->node, (int)getpid(),
+		      (long)(time(NULL) - a->started));
+	sl_buf_printf(&r->out, "cgroup:  %s\nbpffs:   %s (%s)\nstate:   %s\n", dp->cgroup,
+		      dp->bpffs, dp->maps_adopted ? "adopted at start" : "created at start",
+		      a->state_dir);
+	sl_buf_printf(&r->out, "features: bpf_set_retval=%s (refused connects get %s), bpf_stats=%s\n",
+		      dp->feat.set_retval ? "yes" : "no",
+		      dp->feat.set_retval ? "ECONNREFUSED" : "EPERM",
+		      dp->feat.bpf_stats ? "on" : "off");
+	sl_buf_printf(&r->out, "programs:\n  %-13s %-8s %-8s %-18s %s\n", "HOOK", "PROG-ID",
+		      "LINK-ID", "PROGRAM", "ATTACHED-HERE");
+	for (int h = 0; h < SL_HOOK__MAX; h++) {
+		struct bpf_link_info li = {};
+		struct bpf_prog_info pi = {};
+		__u32 ll = sizeof(li), pl = sizeof(pi);
+		char name[32] = "?";
+		int cnt;
+
+		if (dp->links[h])
+			bpf_obj_get_info_by_fd(bpf_link__fd(dp->links[h]), &li, &ll);
+		if (li.prog_id) {
+			int pfd = bpf_prog_get_fd_by_id(li.prog_id);
+
+			if (pfd >= 0) {
+				if (!bpf_obj_get_info_by_fd(pfd, &pi, &pl))
+					snprintf(name, sizeof(name), "%s", pi.name);
+				close(pfd);
+			}
+		}
+		cnt = attached_count(dp->cgroup_fd, hook_types[h]);
+		sl_buf_printf(&r->out, "  %-13s %-8u %-8u %-18s %d\n", sl_hook_name(h), li.prog_id,
+			      li.id, name, cnt);
+	}
+	sl_buf_printf(&r->out, "maps:\n");
+	map_line(r, "sl_svc", dp->skel->maps.sl_svc);
+	map_line(r, "sl_bset", dp->skel->maps.sl_bset);
+	map_line(r, "sl_udp_revnat", dp->skel->maps.sl_udp_revnat);
+	sl_buf_printf(&r->out, "desired state: %zu objects, %zu frontends, %zu backend slots\n",
+		      sl_store_count(&a->store), a->compiled.fe.used, a->compiled.nslots);
+	sl_buf_printf(&r->out, "applies: %llu ok, %llu rejected; last took %llu us\n",
+		      (unsigned long long)a->applies, (unsigned long long)a->apply_failures,
+		      (unsigned long long)a->last_apply_us);
+	if (!sl_dp_read_stats(dp, stats)) {
+		sl_buf_printf(&r->out, "counters:\n");
+		for (int s = 0; s < SL_STAT__MAX; s++)
+			sl_buf_printf(&r->out, "  %-26s %llu\n", sl_stat_name(s),
+				      (unsigned long long)stats[s]);
+	}
+}

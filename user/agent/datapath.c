@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent/datapath.h"
+#include "agent/features.h"
+#include "common/log.h"
+#include "sock_lb.skel.h"
+
+static const struct {
+	const char *name; /* also the link's pin name: link_<name> */
+	enum bpf_attach_type type;
+} hooks[SL_HOOK__MAX] = {
+	[SL_HOOK_CONNECT4] = { "connect4", BPF_CGROUP_INET4_CONNECT },
+	[SL_HOOK_CONNECT6] = { "connect6", BPF_CGROUP_INET6_CONNECT },
+	[SL_HOOK_SENDMSG4] = { "sendmsg4", BPF_CGROUP_UDP4_SENDMSG },
+	[SL_HOOK_SENDMSG6] = { "sendmsg6", BPF_CGROUP_UDP6_SENDMSG },
+	[SL_HOOK_RECVMSG4] = { "recvmsg4", BPF_CGROUP_UDP4_RECVMSG },
+	[SL_HOOK_RECVMSG6] = { "recvmsg6", BPF_CGROUP_UDP6_RECVMSG },
+	[SL_HOOK_GETPEERNAME4] = { "getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
+	[SL_HOOK_GETPEERNAME6] = { "getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
+};
+
+static const char *const stat_names[SL_STAT__MAX] = {
+	[SL_STAT_CONNECT_XLATED] = "connect_translated",
+	[SL_STAT_CONNECT_NO_BACKEND] = "connect_no_backend",
+	[SL_STAT_SENDMSG_XLATED] = "sendmsg_translated",
+	[SL_STAT_SENDMSG_NO_BACKEND] = "sendmsg_no_backend",
+	[SL_STAT_RECVMSG_REVNAT] = "recvmsg_vip_restored",
+	[SL_STAT_PEERNAME_REVNAT] = "getpeername_vip_restored",
+	[SL_STAT_BSET_MISS] = "backend_slot_missing",
+	[SL_STAT_REVNAT_FULL] = "udp_revnat_update_failed",
+};
+
+const char *sl_hook_name(enum sl_hook h)
+{
+	return h < SL_HOOK__MAX ? hooks[h].name : "?";
+}
+
+const char *sl_stat_name(enum sl_stat s)
+{
+	return s < SL_STAT__MAX ? stat_names[s] : "?";
+}
+
+static struct bpf_program *hook_prog(struct sock_lb_bpf *skel, enum sl_hook h)
+{
+	switch (h) {
+	case SL_HOOK_CONNECT4:
+		return skel->progs.sl_connect4;
+	case SL_HOOK_CONNECT6:
+		return skel->progs.sl_connect6;
+	case SL_HOOK_SENDMSG4:
+		return skel->progs.sl_sendmsg4;
+	case SL_HOOK_SENDMSG6:
+		return skel->progs.sl_sendmsg6;
+	case SL_HOOK_RECVMSG4:
+		return skel->progs.sl_recvmsg4;
+	case SL_HOOK_RECVMSG6:
+		return skel->progs.sl_recvmsg6;
+	case SL_HOOK_GETPEERNAME4:
+		return skel->progs.sl_getpeername4;
+	case SL_HOOK_GETPEERNAME6:
+		return skel->progs.sl_getpeername6;
+	default:
+		return NULL;
+	}
+}
+
+int sl_find_cgroup2_root(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[4096];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[PATH_MAX], fstype[64];
+		char *sep = strstr(line, " - ");
+
+		/* "id parent maj:min root mountpoint opts... - fstype source superopts" */
+		if (!sep || sscanf(sep + 3, "%63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1)
+			continue;
+		if (strlen(mnt) >= len) {
+			ret = -ENAMETOOLONG;
+			break;
+		}
+		strcpy(buf, mnt);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool on_bpffs(const char *path)
+{
+	char tmp[PATH_MAX];
+	struct statfs st;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	/* The nearest ancestor that exists decides. */
+	for (;;) {
+		if (!statfs(tmp, &st))
+			return st.f_type == BPF_FS_MAGIC;
+		char *slash = strrchr(tmp, '/');
+
+		if (!slash || slash == tmp)
+			return false;
+		*slash = '\0';
+	}
+}
+
+int sl_ensure_bpffs(const char *pin_dir)
+{
+	if (on_bpffs(pin_dir))
+		return mkdir_p(pin_dir, 0700);
+	if (strncmp(pin_dir, "/sys/fs/bpf/", 12)) {
+		pr_err("%s is not on a bpffs mount; pass --bpffs under a mounted bpffs", pin_dir);
+		return -EINVAL;
+	}
+	if (mkdir("/sys/fs/bpf", 0700) && errno != EEXIST)
+		return -errno;
+	if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+		pr_err("mounting bpffs at /sys/fs/bpf: %s", strerror(errno));
+		return -errno;
+	}
+	pr_info("mounted bpffs at /sys/fs/bpf");
+	return mkdir_p(pin_dir, 0700);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	/* libbpf's messages go through our logger one level lower. */
+	enum sl_log_level l = level == LIBBPF_WARN ? SL_LOG_INFO : SL_LOG_DEBUG;
+	char buf[1024];
+
+	if (l > sl_log_get_level())
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	sl_log(l, "libbpf: %s", buf);
+	return 0;
+}
+
+/* A map pinned with other limits than the flags ask for cannot be reused; say which
+ * flag and how to resize instead of libbpf's generic mismatch. */
+static int check_pinned_size(const char *dir, const char *map, const char *flag, uint32_t want)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, map);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.max_entries != want) {
+		pr_err("pinned map %s holds up to %u entries but %s=%u; keep the old value, or run `sluiced --cleanup` first (this removes the data plane)",
+		       path, info.max_entries, flag, want);
+		err = -EINVAL;
+	}
+	close(fd);
+	return err;
+}
+
+static int check_meta(const char *dir, bool *exists)
+{
+	struct sl_meta meta = {};
+	char path[PATH_MAX];
+	uint32_t key = 0;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/sl_meta", dir);
+	fd = bpf_obj_get(path);
+	*exists = fd >= 0;
+	if (fd < 0)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &key, &meta)) {
+		err = -errno;
+	} else if (meta.magic != SLUICE_ABI_MAGIC || meta.abi_version != SLUICE_ABI_VERSION) {
+		pr_err("pinned maps in %s have layout version %u (magic %#x); this sluiced uses %u. Run `sluiced --cleanup` with the old version first",
+		       dir, meta.abi_version, meta.magic, SLUICE_ABI_VERSION);
+		err = -EPROTO;
+	}
+	close(fd);
+	return err;
+}
+
+/* The pinned link must be ours: a cgroup link of the right hook on the right cgroup. */
+static int check_link(struct bpf_link *link, enum sl_hook h, uint64_t cgroup_id)
+{
+	struct bpf_link_info info = {};
+	uint32_t len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(link), &info, &len))
+		return -errno;
+	if (info.type != BPF_LINK_TYPE_CGROUP || info.cgroup.attach_type != hooks[h].type) {
+		pr_err("pinned link for %s is not a cgroup %s link", hooks[h].name, hooks[h].name);
+		return -EINVAL;
+	}
+	if (info.cgroup.cgroup_id != cgroup_id) {
+		pr_err("pinned link for %s is attached to another cgroup (id %llu, --cgroup has id %llu); use the --cgroup it was started with, or run --cleanup",
+		       hooks[h].name, (unsigned long long)info.cgroup.cgroup_id,
+		       (unsigned long long)cgroup_id);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int attach_hooks(struct sl_datapath *dp)
+{
+	struct stat st;
+
+	if (fstat(dp->cgroup_fd, &st))
+		return -errno;
+	for (int h = 0; h < SL_HOOK__MAX; h++) {
+		struct bpf_program *prog = hook_prog(dp->skel, h);
+		char path[PATH_MAX + 32];
+		struct bpf_link *link;
+		int err;
+
+		snprintf(path, sizeof(path), "%s/link_%s", dp->bpffs, hooks[h].name);
+		link = access(path, F_OK) ? NULL : bpf_link__open(path);
+		if (link) {
+			err = check_link(link, h, st.st_ino);
+			if (!err)
+				err = bpf_link__update_program(link, prog);
+			if (err) {
+				pr_err("adopting %s: %s", path, strerror(-err));
+				bpf_link__disconnect(link);
+				bpf_link__destroy(link);
+				return err;
+			}
+			dp->link_adopted[h] = true;
+		} else {
+			link = bpf_program__attach_cgroup(prog, dp->cgroup_fd);
+			if (!link) {
+				err = -errno;
+				pr_err("attaching %s to %s: %s", hooks[h].name, dp->cgroup,
+				       strerror(-err));
+				return err;
+			}
+			err = bpf_link__pin(link, path);
+			if (err) {
+				pr_err("pinning %s: %s", path, strerror(-err));
+				bpf_link__destroy(link);
+				return err;
+			}
+		}
+		bpf_link__disconnect(link); /* closing our fd never detaches */
+		dp->links[h] = link;
+	}
+	return 0;
+}
+
+int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts, .pin_root_path = o->bpffs);
+	struct sl_meta meta = {};
+	uint32_t key = 0;
+	int err;
+
+	memset(dp, 0, sizeof(*dp));
+	dp->cgroup_fd = -1;
+	snprintf(dp->bpffs, sizeof(dp->bpffs), "%s", o->bpffs);
+	snprintf(dp->cgroup, sizeof(dp->cgroup), "%s", o->cgroup);
+	libbpf_set_print(libbpf_print);
+
+	err = sl_ensure_bpffs(o->bpffs);
+	if (err)
+		return err;
+	err = check_meta(o->bpffs, &dp->maps_adopted);
+	if (err)
+		return err;
+	err = check_pinned_size(o->bpffs, "sl_svc", "--max-services", o->max_services);
+	err = err ?: check_pinned_size(o->bpffs, "sl_bset", "--max-backends", o->max_backends);
+	err = err ?: check_pinned_size(o->bpffs, "sl_udp_revnat", "--max-udp-flows",
+				       o->max_udp_flows);
+	if (err)
+		return err;
+	dp->cgroup_fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dp->cgroup_fd < 0) {
+		err = -errno;
+		pr_err("opening cgroup %s: %s", o->cgroup, strerror(errno));
+		return err;
+	}
+	sl_probe_features(&dp->feat);
+
+	dp->skel = sock_lb_bpf__open_opts(&oopts);
+	if (!dp->skel) {
+		err = -errno;
+		pr_err("opening the BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	bpf_map__set_max_entries(dp->skel->maps.sl_svc, o->max_services);
+	bpf_map__set_max_entries(dp->skel->maps.sl_bset, o->max_backends);
+	bpf_map__set_max_entries(dp->skel->maps.sl_udp_revnat, o->max_udp_flows);
+	dp->skel->rodata->cfg_refuse_with_econnrefused = dp->feat.set_retval;
+	err = sock_lb_bpf__load(dp->skel);
+	if (err) {
+		pr_err("loading the BPF programs: %s (run with --log-level debug for the verifier log)",
+		       strerror(-err));
+		goto fail;
+	}
+	dp->svc_fd = bpf_map__fd(dp->skel->maps.sl_svc);
+	dp->bset_fd = bpf_map__fd(dp->skel->maps.sl_bset);
+	dp->revnat_fd = bpf_map__fd(dp->skel->maps.sl_udp_revnat);
+	dp->stats_fd = bpf_map__fd(dp->skel->maps.sl_stats);
+	dp->meta_fd = bpf_map__fd(dp->skel->maps.sl_meta);
+	if (!dp->maps_adopted) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		meta = (struct sl_meta){ .magic = SLUICE_ABI_MAGIC,
+					 .abi_version = SLUICE_ABI_VERSION,
+					 .created_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+						       (uint64_t)ts.tv_nsec };
+		if (bpf_map_update_elem(dp->meta_fd, &key, &meta, BPF_ANY)) {
+			err = -errno;
+			pr_err("writing sl_meta: %s", strerror(errno));
+			goto fail;
+		}
+	}
+	err = attach_hooks(dp);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	sl_dp_close(dp);
+	return err;
+}
+
+void sl_dp_close(struct sl_datapath *dp)
+{
+	for (int h = 0; h < SL_HOOK__MAX; h++) {
+		if (dp->links[h])
+			bpf_link__destroy(dp->links[h]);
+		dp->links[h] = NULL;
+	}
+	sock_lb_bpf__destroy(dp->skel);
+	dp->skel = NULL;
+	if (dp->cgroup_fd >= 0)
+		close(dp->cgroup_fd);
+	dp->cgroup_fd = -1;
+}
+
+int sl_dp_cleanup(const char *bpffs)
+{
+	DIR *d = opendir(bpffs);
+	struct dirent *de;
+	char path[PATH_MAX];
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	/* Links first: unpinning the last reference detaches the program. */
+	for (int pass = 0; pass < 2; pass++) {
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			bool is_link = !strncmp(de->d_name, "link_", 5);
+
+			if (de->d_name[0] == '.' || is_link != (pass == 0))
+				continue;
+			if (strncmp(de->d_name, "link_", 5) && strncmp(de->d_name, "sl_", 3))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", bpffs, de->d_name);
+			if (unlink(path)) {
+				pr_err("removing %s: %s", path, strerror(errno));
+				err = -errno;
+			}
+		}
+	}
+	closedir(d);
+	if (rmdir(bpffs) && errno != ENOENT) {
+		pr_warn("%s not removed: %s", bpffs, strerror(errno));
+		if (!err)
+			err = -errno;
+	}
+	return err;
+}
+
+int sl_dp_read_stats(const struct sl_datapath *dp, uint64_t out[SL_STAT__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct sl_stat_val *vals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (uint32_t k = 0; k < SL_STAT__MAX; k++) {
+		out[k] = 0;
+		if (bpf_map_lookup_elem(dp->stats_fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c].count;
+	}
+	free(vals);
+	return 0;
+}
+
+long sl_dp_map_count(int fd)
+{
+	struct bpf_map_info info = {};
+	uint32_t len = sizeof(info);
+	char key[256], next[256];
+	void *prev = NULL;
+	long n = 0;
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size > sizeof(key))
+		return -1;
+	while (!bpf_map_get_next_key(fd, prev, next)) {
+		memcpy(key, next, info.key_size);
+		prev = key;
+		n++;
+	}
+	return n;
+}

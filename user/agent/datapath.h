@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The kernel side as the agent sees it: loads the BPF programs (skeleton), pins their
+ * maps and cgroup links under --bpffs, and on a restart adopts what is pinned without
+ * detaching, re-creating or emptying anything: pinned maps are reused by libbpf and
+ * each pinned link gets its program swapped atomically (BPF_LINK_UPDATE), so there is
+ * always exactly one Sluice program per hook.
+ */
+#ifndef SLUICE_AGENT_DATAPATH_H
+#define SLUICE_AGENT_DATAPATH_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sluice/abi.h"
+
+struct sock_lb_bpf;
+struct bpf_link;
+
+enum sl_hook {
+	SL_HOOK_CONNECT4 = 0,
+	SL_HOOK_CONNECT6,
+	SL_HOOK_SENDMSG4,
+	SL_HOOK_SENDMSG6,
+	SL_HOOK_RECVMSG4,
+	SL_HOOK_RECVMSG6,
+	SL_HOOK_GETPEERNAME4,
+	SL_HOOK_GETPEERNAME6,
+	SL_HOOK__MAX,
+};
+
+struct sl_features {
+	bool set_retval; /* sock_addr programs may choose the errno (ECONNREFUSED) */
+	bool bpf_stats; /* kernel.bpf_stats_enabled */
+};
+
+struct sl_dp_opts {
+	const char *bpffs; /* pin directory */
+	const char *cgroup; /* cgroup v2 directory the programs attach to */
+	uint32_t max_services, max_backends, max_udp_flows;
+};
+
+struct sl_datapath {
+	struct sock_lb_bpf *skel;
+	struct bpf_link *links[SL_HOOK__MAX];
+	bool link_adopted[SL_HOOK__MAX];
+	int cgroup_fd;
+	bool maps_adopted; /* pinned maps existed before this start */
+	struct sl_features feat;
+	int svc_fd, bset_fd, revnat_fd, stats_fd, meta_fd;
+	char bpffs[PATH_MAX];
+	char cgroup[PATH_MAX];
+};
+
+/* Loads, pins and attaches (or adopts). Returns 0 or -errno with a logged reason. */
+int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o);
+/* Closes the agent's handles; the pinned data plane keeps running. */
+void sl_dp_close(struct sl_datapath *dp);
+/* Removes every pinned link (detaching the programs) and map, and the pin directory. */
+int sl_dp_cleanup(const char *bpffs);
+
+const char *sl_hook_name(enum sl_hook h);
+/* Counter totals over all CPUs. */
+int sl_dp_read_stats(const struct sl_datapath *dp, uint64_t out[SL_STAT__MAX]);
+const char *sl_stat_name(enum sl_stat s);
+/* Entries currently in a map (walks its keys). */
+long sl_dp_map_count(int fd);
+
+/* Finds the cgroup v2 mount point in /proc/self/mountinfo. */
+int sl_find_cgroup2_root(char *buf, size_t len);
+/* Mounts bpffs at /sys/fs/bpf when the pin path is not on a bpffs. */
+int sl_ensure_bpffs(const char *pin_dir);
+
+#endif

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * sluiced: the per-node agent. Loads and pins the data plane, reconciles the desired
+ * state into its maps and serves sluicectl on a root-only unix socket.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent/agent.h"
+#include "common/log.h"
+#include "common/proto.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: sluiced [OPTIONS]\n"
+		"Sluice node agent: loads the kernel data plane and serves sluicectl.\n\n"
+		"  --node NAME            this node's name (default: the host name)\n"
+		"  --cgroup PATH          cgroup v2 directory the socket programs attach to\n"
+		"                         (default: the cgroup v2 root from /proc/self/mountinfo)\n"
+		"  --bpffs PATH           pin directory for maps and links (default /sys/fs/bpf/sluice)\n"
+		"  --socket PATH          CLI socket, mode 0600 (default /run/sluice/sluiced.sock)\n"
+		"  --state-dir PATH       where the applied state is kept (default /var/lib/sluice)\n"
+		"  --config-dir PATH      apply this directory's *.yaml|*.yml|*.json at start and\n"
+		"                         whenever they change (objects of removed files are deleted)\n"
+		"  --max-services N       service map entries, one per ClusterIP x port (default %u)\n"
+		"  --max-backends N       backend map entries, all services' endpoints plus room for\n"
+		"                         the largest single change (default %u)\n"
+		"  --max-udp-flows N      unconnected-UDP reverse-translation entries, LRU (default %u)\n"
+		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
+		"  --cleanup              remove everything this agent created for these flags\n"
+		"                         (programs, links, maps, socket, state) and exit\n"
+		"  --version              print the version and exit\n"
+		"  -h, --help             this help\n\n"
+		"SIGTERM stops the agent and leaves the data plane serving; a new agent with the\n"
+		"same flags adopts it without interrupting traffic.\n",
+		SL_DEFAULT_MAX_SERVICES, SL_DEFAULT_MAX_BACKENDS, SL_DEFAULT_MAX_UDP_FLOWS);
+}
+
+static int parse_u32(const char *flag, const char *s, uint32_t min, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || v < min || v > UINT32_MAX / 2) {
+		pr_err("%s: '%s' is not a number between %u and %u", flag, s, min, UINT32_MAX / 2);
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int lock_state_dir(struct sl_agent *a)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/lock", a->state_dir);
+	if (sl_mkdir_parents(path, 0700))
+		return -errno;
+	if (mkdir(a->state_dir, 0700) && errno != EEXIST) {
+		pr_err("creating %s: %s", a->state_dir, strerror(errno));
+		return -errno;
+	}
+	a->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (a->lock_fd < 0)
+		return -errno;
+	if (flock(a->lock_fd, LOCK_EX | LOCK_NB)) {
+		pr_err("another sluiced is running with --state-dir %s", a->state_dir);
+		return -EBUSY;
+	}
+	return 0;
+}
+
+static int run(struct sl_agent *a)
+{
+	sigset_t mask;
+	int sfd, ifd;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		return -errno;
+	ifd = a->config_dir ? sl_config_dir_watch(a) : -1;
+	pr_info("node %s ready: serving %s", a->node, a->socket_path);
+	for (;;) {
+		struct pollfd p[3] = {
+			{ .fd = a->listen_fd, .events = POLLIN },
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = ifd, .events = POLLIN },
+		};
+		/* Pending backend-set garbage is collected once the loop is idle. */
+		int timeout = sl_lb_sync_pending_gc(&a->lb) ? 0 : -1;
+		int n = poll(p, ifd >= 0 ? 3 : 2, timeout);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n == 0) {
+			sl_lb_sync_gc(&a->lb);
+			continue;
+		}
+		if (p[1].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				pr_info("signal %u: stopping; the data plane keeps serving",
+					si.ssi_signo);
+				break;
+			}
+		}
+		if (p[0].revents & POLLIN) {
+			int cfd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+			if (cfd >= 0) {
+				sl_serve_one(a, cfd);
+				close(cfd);
+			}
+		}
+		if (ifd >= 0 && (p[2].revents & POLLIN))
+			sl_config_dir_apply(a);
+	}
+	sl_lb_sync_gc(&a->lb);
+	close(sfd);
+	return 0;
+}
+
+static int cleanup(struct sl_agent *a)
+{
+	int err = sl_dp_cleanup(a->dpo.bpffs), e2;
+
+	if (unlink(a->socket_path) && errno != ENOENT)
+		pr_warn("removing %s: %s", a->socket_path, strerror(errno));
+	sl_persist_remove(a->state_dir);
+	e2 = 0;
+	pr_info("removed the data plane pinned in %s", a->dpo.bpffs);
+	return err ?: e2;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "bpffs", required_argument, NULL, 'b' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "state-dir", required_argument, NULL, 'd' },
+		{ "config-dir", required_argument, NULL, 'C' },
+		{ "max-services", required_argument, NULL, 'S' },
+		{ "max-backends", required_argument, NULL, 'B' },
+		{ "max-udp-flows", required_argument, NULL, 'U' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "cleanup", no_argument, NULL, 'X' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	static char hostname[256], cgroot[PATH_MAX];
+	struct sl_agent a = {
+		.socket_path = "/run/sluice/sluiced.sock",
+		.state_dir = "/var/lib/sluice",
+		.listen_fd = -1,
+		.lock_fd = -1,
+		.dpo = { .bpffs = "/sys/fs/bpf/sluice",
+			 .max_services = SL_DEFAULT_MAX_SERVICES,
+			 .max_backends = SL_DEFAULT_MAX_BACKENDS,
+			 .max_udp_flows = SL_DEFAULT_MAX_UDP_FLOWS },
+	};
+	bool do_cleanup = false;
+	enum sl_log_level lvl;
+	int c, err;
+
+	sl_log_set_prog("sluiced");
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			a.node = optarg;
+			break;
+		case 'c':
+			a.dpo.cgroup = optarg;
+			break;
+		case 'b':
+			a.dpo.bpffs = optarg;
+			break;
+		case 's':
+			a.socket_path = optarg;
+			break;
+		case 'd':
+			a.state_dir = optarg;
+			break;
+		case 'C':
+			a.config_dir = optarg;
+			break;
+		case 'S':
+			if (parse_u32("--max-services", optarg, 1, &a.dpo.max_services))
+				return 2;
+			break;
+		case 'B':
+			if (parse_u32("--max-backends", optarg, 1, &a.dpo.max_backends))
+				return 2;
+			break;
+		case 'U':
+			if (parse_u32("--max-udp-flows", optarg, 1, &a.dpo.max_udp_flows))
+				return 2;
+			break;
+		case 'l':
+			if (sl_log_level_parse(optarg, &lvl)) {
+				pr_err("--log-level: '%s' is not error|warn|info|debug", optarg);
+				return 2;
+			}
+			sl_log_set_level(lvl);
+			break;
+		case 'X':
+			do_cleanup = true;
+			break;
+		case 'V':
+			printf("sluiced %s (map layout %u)\n", SLUICE_VERSION, SLUICE_ABI_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
+		return 2;
+	}
+	if (!a.node) {
+		gethostname(hostname, sizeof(hostname) - 1);
+		a.node = hostname;
+	}
+	if (do_cleanup)
+		return cleanup(&a) ? 1 : 0;
+	if (!a.dpo.cgroup) {
+		if (sl_find_cgroup2_root(cgroot, sizeof(cgroot))) {
+			pr_err("no cgroup v2 mount found in /proc/self/mountinfo; pass --cgroup");
+			return 1;
+		}
+		a.dpo.cgroup = cgroot;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	a.started = time(NULL);
+
+	err = lock_state_dir(&a);
+	if (err)
+		return 1;
+	err = sl_dp_open(&a.dp, &a.dpo);
+	if (err)
+		return 1;
+	pr_info("data plane %s in %s, attached to %s (%s)",
+		a.dp.maps_adopted ? "adopted" : "created", a.dpo.bpffs, a.dpo.cgroup,
+		a.dp.feat.set_retval ? "refusals return ECONNREFUSED" :
+				       "refusals return EPERM: kernel lacks bpf_set_retval");
+	err = sl_lb_sync_init(&a.lb, a.dp.svc_fd, a.dp.bset_fd, a.dpo.max_services,
+			      a.dpo.max_backends);
+	if (err) {
+		pr_err("reading the pinned service maps: %s", strerror(-err));
+		goto out;
+	}
+	err = sl_persist_load(&a);
+	if (err)
+		goto out;
+	if (a.config_dir)
+		sl_config_dir_apply(&a);
+	a.listen_fd = sl_open_listener(a.socket_path);
+	if (a.listen_fd < 0) {
+		err = a.listen_fd;
+		goto out;
+	}
+	err = run(&a);
+out:
+	if (a.listen_fd >= 0) {
+		close(a.listen_fd);
+		unlink(a.socket_path);
+	}
+	sl_config_dir_close();
+	sl_compiled_free(&a.compiled);
+	sl_lb_sync_free(&a.lb);
+	sl_store_free(&a.store);
+	sl_dp_close(&a.dp);
+	return err ? 1 : 0;
+}

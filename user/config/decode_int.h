@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Internal to user/config/: what the per-kind decoders share. A struct d_ctx carries the
+ * file name, the field path of the node being decoded ("spec.ports[0].port") and the
+ * caller's error buffer; every helper that fails writes "FILE:LINE:COL: PATH: message"
+ * there and returns -EINVAL (or -ENOMEM). Decoding stops at the first error.
+ */
+#ifndef SLUICE_CONFIG_DECODE_INT_H
+#define SLUICE_CONFIG_DECODE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config/decode.h"
+#include "config/yaml_tree.h"
+#include "model/objects-t.h"
+
+#define D_PATH_MAX 512
+
+struct d_ctx {
+	const char *fname;
+	char *err;
+	size_t errlen;
+	const struct sl_decode_opts *opts;
+	char path[D_PATH_MAX];
+	size_t plen;
+};
+
+/* Error at node `at` (its value position). */
+int d_err(struct d_ctx *c, const struct yt_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Error at the key `at` was written under (its own position if it has none). */
+int d_err_key(struct d_ctx *c, const struct yt_node *at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int d_nomem(struct d_ctx *c);
+
+/* Path building: push returns a mark that pop restores. */
+size_t d_push_key(struct d_ctx *c, const char *key);
+size_t d_push_idx(struct d_ctx *c, size_t i);
+size_t d_push_label(struct d_ctx *c, const char *key);
+void d_pop(struct d_ctx *c, size_t mark);
+
+/* "a string", "an integer", "a mapping", ... for "expected X, got Y" messages. */
+const char *d_type_name(const struct yt_node *n);
+bool d_is_null(const struct yt_node *n);
+/* The value under `key` in mapping `map`, or NULL when absent or null. */
+const struct yt_node *d_get(const struct yt_node *map, const char *key);
+
+/* Every key of `map` must be in the NULL-terminated `known`, else "PATH.key: unknown field"
+ * at that key. */
+int d_check_keys(struct d_ctx *c, const struct yt_node *map, const char *const *known);
+/* "PATH.key: required" at the key `map` sits under. */
+int d_missing(struct d_ctx *c, const struct yt_node *map, const char *key);
+
+/* Type checks on a present, non-null node; errors name the current path. */
+int d_want_map(struct d_ctx *c, const struct yt_node *n);
+int d_want_seq(struct d_ctx *c, const struct yt_node *n);
+/* A string scalar (quoted, or plain that does not resolve to another type). */
+int d_str(struct d_ctx *c, const struct yt_node *n, const char **out);
+int d_strdup(struct d_ctx *c, const struct yt_node *n, char **out);
+/* A plain decimal integer within lo..hi. */
+int d_int(struct d_ctx *c, const struct yt_node *n, long lo, long hi, long *out);
+/* A plain true/false (any capitalisation YAML 1.2 allows). */
+int d_bool(struct d_ctx *c, const struct yt_node *n, bool *out);
+int d_ip(struct d_ctx *c, const struct yt_node *n, struct sl_ip *out);
+
+/* Field helpers: look `key` up in `map`, decode it with the path extended by the key.
+ * An absent or null field leaves *out as it is, or is an error if `required`. */
+int f_str(struct d_ctx *c, const struct yt_node *map, const char *key, bool required,
+	  char **out);
+int f_int(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, long lo,
+	  long hi, long *out);
+
+/* Kubernetes name rules (k8s.io/apimachinery/pkg/util/validation). */
+enum d_name_rule {
+	D_NAME_SUBDOMAIN, /* DNS-1123 subdomain, <= 253 */
+	D_NAME_LABEL, /* DNS-1123 label, <= 63 */
+	D_NAME_1035, /* DNS-1035 label, <= 63 */
+};
+bool d_name_ok(const char *s, enum d_name_rule rule);
+/* Checks a name-like string at node n, "must be a DNS-1123 label ..." on failure. */
+int d_check_name(struct d_ctx *c, const struct yt_node *n, const char *s, enum d_name_rule rule);
+/* IANA service name as a named port: 1-15 of [a-z0-9-], a letter, no "--", no edge '-'. */
+bool d_port_name_ok(const char *s);
+
+/* metadata: name (checked by `rule`), namespace (default "default"), uid, labels. */
+int d_meta(struct d_ctx *c, const struct yt_node *root, enum d_name_rule rule,
+	   struct sl_meta_obj *m);
+
+/* Per-kind decoders of one object's root mapping into `o` (kind already set, meta.pos
+ * set). On error `o` may hold partial contents: the caller frees it. */
+int d_service(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
+int d_endpoint_slice(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
+int d_pod(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
+/* protocol: TCP (default) or UDP; SCTP and others are errors. */
+int f_protocol(struct d_ctx *c, const struct yt_node *map, uint8_t *out);
+
+#endif /* SLUICE_CONFIG_DECODE_INT_H */

@@ -1,0 +1,443 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Lifetime, copy and comparison of decoded objects, and IP address text. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/objects.h"
+
+static void meta_free(struct sl_meta_obj *m)
+{
+	size_t i;
+
+	free(m->ns);
+	free(m->name);
+	free(m->uid);
+	for (i = 0; i < m->nlabels; i++) {
+		free(m->labels[i].key);
+		free(m->labels[i].value);
+	}
+	free(m->labels);
+}
+
+static void svc_free(struct sl_service *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nports; i++) {
+		free(s->ports[i].name);
+		free(s->ports[i].target_port_name);
+	}
+	free(s->ports);
+}
+
+static void endpoint_free(struct sl_endpoint *e)
+{
+	free(e->addrs);
+	free(e->node_name);
+	free(e->target_kind);
+	free(e->target_ns);
+	free(e->target_name);
+	free(e->target_uid);
+}
+
+static void eps_free(struct sl_endpoint_slice *s)
+{
+	size_t i;
+
+	free(s->service_name);
+	for (i = 0; i < s->nendpoints; i++)
+		endpoint_free(&s->endpoints[i]);
+	free(s->endpoints);
+	for (i = 0; i < s->nports; i++)
+		free(s->ports[i].name);
+	free(s->ports);
+}
+
+static void pod_free(struct sl_pod *p)
+{
+	free(p->service_account);
+	free(p->node_name);
+	free(p->pod_ips);
+}
+
+void sl_object_free(struct sl_object *o)
+{
+	if (!o)
+		return;
+	switch (o->kind) {
+	case SL_KIND_SERVICE:
+		svc_free(&o->svc);
+		break;
+	case SL_KIND_ENDPOINT_SLICE:
+		eps_free(&o->eps);
+		break;
+	case SL_KIND_POD:
+		pod_free(&o->pod);
+		break;
+	}
+	/* meta is the first member of every kind, so this is right whatever the kind. */
+	meta_free(&o->meta);
+	memset(o, 0, sizeof(*o));
+}
+
+void sl_objects_free(struct sl_objects *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		sl_object_free(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+struct sl_object *sl_objects_push(struct sl_objects *l)
+{
+	struct sl_object *o;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct sl_object *v;
+
+		if (cap > SIZE_MAX / sizeof(*v)) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		v = realloc(l->v, cap * sizeof(*v));
+		if (!v) {
+			errno = ENOMEM;
+			return NULL;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	o = &l->v[l->n++];
+	memset(o, 0, sizeof(*o));
+	return o;
+}
+
+/* strdup() that keeps NULL as NULL; sets *err on allocation failure. */
+static char *dup_str(const char *s, int *err)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*err = -ENOMEM;
+	return d;
+}
+
+/* Copy of n elements of size sz; NULL for n == 0. */
+static void *dup_mem(const void *p, size_t n, size_t sz, int *err)
+{
+	void *d;
+
+	if (!n || !p)
+		return NULL;
+	d = calloc(n, sz);
+	if (!d) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	memcpy(d, p, n * sz);
+	return d;
+}
+
+static void meta_clone(struct sl_meta_obj *d, const struct sl_meta_obj *s, int *err)
+{
+	size_t i;
+
+	d->pos = s->pos;
+	d->ns = dup_str(s->ns, err);
+	d->name = dup_str(s->name, err);
+	d->uid = dup_str(s->uid, err);
+	if (!s->nlabels)
+		return;
+	d->labels = calloc(s->nlabels, sizeof(*d->labels));
+	if (!d->labels) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->nlabels = s->nlabels;
+	for (i = 0; i < s->nlabels; i++) {
+		d->labels[i].key = dup_str(s->labels[i].key, err);
+		d->labels[i].value = dup_str(s->labels[i].value, err);
+	}
+}
+
+static void svc_clone(struct sl_service *d, const struct sl_service *s, int *err)
+{
+	size_t i;
+
+	d->type = s->type;
+	d->headless = s->headless;
+	memcpy(d->cluster_ips, s->cluster_ips, sizeof(d->cluster_ips));
+	d->ncluster_ips = s->ncluster_ips;
+	d->ports = dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
+	if (!d->ports)
+		return;
+	d->nports = s->nports;
+	/* The memcpy above copied string pointers: replace them before anything can fail. */
+	for (i = 0; i < s->nports; i++)
+		d->ports[i].name = d->ports[i].target_port_name = NULL;
+	for (i = 0; i < s->nports; i++) {
+		d->ports[i].name = dup_str(s->ports[i].name, err);
+		d->ports[i].target_port_name = dup_str(s->ports[i].target_port_name, err);
+	}
+}
+
+static void eps_clone(struct sl_endpoint_slice *d, const struct sl_endpoint_slice *s, int *err)
+{
+	size_t i;
+
+	d->service_name = dup_str(s->service_name, err);
+	d->address_type = s->address_type;
+	if (s->nendpoints) {
+		d->endpoints = calloc(s->nendpoints, sizeof(*d->endpoints));
+		if (!d->endpoints) {
+			*err = -ENOMEM;
+			return;
+		}
+		d->nendpoints = s->nendpoints;
+	}
+	for (i = 0; i < s->nendpoints; i++) {
+		const struct sl_endpoint *se = &s->endpoints[i];
+		struct sl_endpoint *de = &d->endpoints[i];
+
+		de->addrs = dup_mem(se->addrs, se->naddrs, sizeof(*se->addrs), err);
+		if (de->addrs)
+			de->naddrs = se->naddrs;
+		de->ready = se->ready;
+		de->serving = se->serving;
+		de->terminating = se->terminating;
+		de->node_name = dup_str(se->node_name, err);
+		de->target_kind = dup_str(se->target_kind, err);
+		de->target_ns = dup_str(se->target_ns, err);
+		de->target_name = dup_str(se->target_name, err);
+		de->target_uid = dup_str(se->target_uid, err);
+	}
+	d->ports = dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
+	if (!d->ports)
+		return;
+	d->nports = s->nports;
+	for (i = 0; i < s->nports; i++)
+		d->ports[i].name = NULL;
+	for (i = 0; i < s->nports; i++)
+		d->ports[i].name = dup_str(s->ports[i].name, err);
+}
+
+static void pod_clone(struct sl_pod *d, const struct sl_pod *s, int *err)
+{
+	d->service_account = dup_str(s->service_account, err);
+	d->node_name = dup_str(s->node_name, err);
+	d->pod_ips = dup_mem(s->pod_ips, s->npod_ips, sizeof(*s->pod_ips), err);
+	if (d->pod_ips)
+		d->npod_ips = s->npod_ips;
+}
+
+int sl_object_clone(struct sl_object *dst, const struct sl_object *src)
+{
+	int err = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->kind = src->kind;
+	/* Each helper records a failure in err and keeps going, leaving only NULLs behind, so
+	 * one sl_object_free() undoes whatever was copied. */
+	meta_clone(&dst->meta, &src->meta, &err);
+	switch (src->kind) {
+	case SL_KIND_SERVICE:
+		svc_clone(&dst->svc, &src->svc, &err);
+		break;
+	case SL_KIND_ENDPOINT_SLICE:
+		eps_clone(&dst->eps, &src->eps, &err);
+		break;
+	case SL_KIND_POD:
+		pod_clone(&dst->pod, &src->pod, &err);
+		break;
+	}
+	if (err) {
+		sl_object_free(dst);
+		return err;
+	}
+	return 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+static bool ip_eq(const struct sl_ip *a, const struct sl_ip *b)
+{
+	return a->family == b->family && !memcmp(a->b, b->b, sizeof(a->b));
+}
+
+static bool ips_eq(const struct sl_ip *a, size_t na, const struct sl_ip *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (!ip_eq(&a[i], &b[i]))
+			return false;
+	return true;
+}
+
+static bool meta_eq(const struct sl_meta_obj *a, const struct sl_meta_obj *b)
+{
+	size_t i;
+
+	if (!str_eq(a->ns, b->ns) || !str_eq(a->name, b->name) || !str_eq(a->uid, b->uid))
+		return false;
+	if (a->nlabels != b->nlabels)
+		return false;
+	/* Keys are unique (the decoder rejects duplicates), so same count + every key of a
+	 * found with the same value in b means the same set. */
+	for (i = 0; i < a->nlabels; i++)
+		if (!str_eq(sl_label_get(b, a->labels[i].key), a->labels[i].value))
+			return false;
+	return true;
+}
+
+static bool svc_eq(const struct sl_service *a, const struct sl_service *b)
+{
+	size_t i;
+
+	if (a->type != b->type || a->headless != b->headless || a->nports != b->nports)
+		return false;
+	if (!ips_eq(a->cluster_ips, a->ncluster_ips, b->cluster_ips, b->ncluster_ips))
+		return false;
+	for (i = 0; i < a->nports; i++) {
+		const struct sl_svc_port *pa = &a->ports[i], *pb = &b->ports[i];
+
+		if (!str_eq(pa->name, pb->name) || pa->protocol != pb->protocol ||
+		    pa->port != pb->port || pa->target_port != pb->target_port ||
+		    !str_eq(pa->target_port_name, pb->target_port_name))
+			return false;
+	}
+	return true;
+}
+
+static bool endpoint_eq(const struct sl_endpoint *a, const struct sl_endpoint *b)
+{
+	return ips_eq(a->addrs, a->naddrs, b->addrs, b->naddrs) && a->ready == b->ready &&
+	       a->serving == b->serving && a->terminating == b->terminating &&
+	       str_eq(a->node_name, b->node_name) && str_eq(a->target_kind, b->target_kind) &&
+	       str_eq(a->target_ns, b->target_ns) && str_eq(a->target_name, b->target_name) &&
+	       str_eq(a->target_uid, b->target_uid);
+}
+
+static bool eps_eq(const struct sl_endpoint_slice *a, const struct sl_endpoint_slice *b)
+{
+	size_t i;
+
+	if (!str_eq(a->service_name, b->service_name) || a->address_type != b->address_type ||
+	    a->nendpoints != b->nendpoints || a->nports != b->nports)
+		return false;
+	for (i = 0; i < a->nendpoints; i++)
+		if (!endpoint_eq(&a->endpoints[i], &b->endpoints[i]))
+			return false;
+	for (i = 0; i < a->nports; i++)
+		if (!str_eq(a->ports[i].name, b->ports[i].name) ||
+		    a->ports[i].protocol != b->ports[i].protocol ||
+		    a->ports[i].port != b->ports[i].port)
+			return false;
+	return true;
+}
+
+static bool pod_eq(const struct sl_pod *a, const struct sl_pod *b)
+{
+	return str_eq(a->service_account, b->service_account) &&
+	       str_eq(a->node_name, b->node_name) &&
+	       ips_eq(a->pod_ips, a->npod_ips, b->pod_ips, b->npod_ips);
+}
+
+bool sl_object_equal(const struct sl_object *a, const struct sl_object *b)
+{
+	if (a->kind != b->kind || !meta_eq(&a->meta, &b->meta))
+		return false;
+	switch (a->kind) {
+	case SL_KIND_SERVICE:
+		return svc_eq(&a->svc, &b->svc);
+	case SL_KIND_ENDPOINT_SLICE:
+		return eps_eq(&a->eps, &b->eps);
+	case SL_KIND_POD:
+		return pod_eq(&a->pod, &b->pod);
+	}
+	return true;
+}
+
+const char *sl_kind_name(enum sl_kind kind)
+{
+	switch (kind) {
+	case SL_KIND_SERVICE:
+		return "Service";
+	case SL_KIND_ENDPOINT_SLICE:
+		return "EndpointSlice";
+	case SL_KIND_POD:
+		return "Pod";
+	}
+	return "?";
+}
+
+static const uint8_t v4_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+int sl_ip_parse(const char *s, struct sl_ip *out)
+{
+	struct sl_ip ip = { 0 };
+
+	if (!s)
+		return -EINVAL;
+	if (inet_pton(AF_INET, s, &ip.b[12]) == 1) {
+		memcpy(ip.b, v4_prefix, sizeof(v4_prefix));
+		ip.family = 4;
+	} else if (inet_pton(AF_INET6, s, ip.b) == 1) {
+		if (!memcmp(ip.b, v4_prefix, sizeof(v4_prefix)))
+			return -EINVAL;
+		ip.family = 6;
+	} else {
+		return -EINVAL;
+	}
+	*out = ip;
+	return 0;
+}
+
+const char *sl_ip_format(const struct sl_ip *ip, char *buf, size_t len)
+{
+	const char *r = NULL;
+
+	if (len > (size_t)~0U >> 1)
+		len = (size_t)~0U >> 1;
+	if (ip->family == 4)
+		r = inet_ntop(AF_INET, &ip->b[12], buf, len);
+	else if (ip->family == 6)
+		r = inet_ntop(AF_INET6, ip->b, buf, len);
+	if (!r && len) {
+		if (len >= 2) {
+			buf[0] = '?';
+			buf[1] = '\0';
+		} else {
+			buf[0] = '\0';
+		}
+	}
+	return buf;
+}
+
+const char *sl_label_get(const struct sl_meta_obj *m, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < m->nlabels; i++)
+		if (!strcmp(m->labels[i].key, key))
+			return m->labels[i].value;
+	return NULL;
+}
