@@ -591,7 +591,7 @@ static const struct bad_case {
 	{ "eps-unknown-top", EPS "endpoint: []\n", "t.yaml:7:1: ", "endpoint: unknown field" },
 	{ "eps-port-missing", EPS "ports:\n- name: http\n", "t.yaml:8:3: ",
 	  "ports[0].port: required" },
-	{ "eps-sctp", EPS "ports:\n- {port: 1, protocol: SCTP}\n", "t.yaml:8:24: ",
+	{ "eps-sctp", EPS "ports:\n- {port: 1, protocol: SCTP}\n", "t.yaml:8:23: ",
 	  "ports[0].protocol: SCTP is not supported" },
 	{ "eps-v1beta1",
 	  "apiVersion: discovery.k8s.io/v1beta1\nkind: EndpointSlice\nmetadata: {name: x}\n",
@@ -653,7 +653,7 @@ static void check_bad(const char *name, const char *in, size_t len, const char *
 	if (r != -EINVAL)
 		fail_msg("%s: expected -EINVAL, got %d (%s)", name, r, err);
 	if (strncmp(err, prefix, strlen(prefix)) || !strstr(err, says))
-		print_error("%s: got \"%s\", want prefix \"%s\" and \"%s\"\n", name, err, prefix, says);
+		fail_msg("%s: got \"%s\", want prefix \"%s\" and \"%s\"", name, err, prefix, says);
 	assert_memory_equal(&l, &copy, sizeof(l));
 	assert_string_equal(l.v[0].meta.name, "before");
 	sl_objects_free(&l);

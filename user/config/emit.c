@@ -135,7 +135,7 @@ static bool needs_quotes(const char *s)
 	for (i = 0; yaml11[i]; i++)
 		if (!strcmp(s, yaml11[i]))
 			return true;
-	if (strspn(s, "0123456789_:.+-eE") != len)
+	if (strspn(s, "0123456789_:.+-eE") != len || !strpbrk(s, "0123456789"))
 		return false;
 	/* ... except dotted quads (10.96.0.1), which no YAML reader takes for a number. */
 	return strchr(s, ':') || !strchr(s, '.') || strchr(s, '.') == strrchr(s, '.');
