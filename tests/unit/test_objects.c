@@ -93,8 +93,7 @@ static void test_clone_equal_free(void **state)
 	size_t i;
 
 	assert_int_equal(sl_decode_stream("r", rich, strlen(rich), &l, NULL, err, sizeof(err)), 0);
-	assert_int_equal(sl_decode_stream("r2", rich, strlen(rich), &m, NULL, err, sizeof(err)),
-			 0);
+	assert_int_equal(sl_decode_stream("r2", rich, strlen(rich), &m, NULL, err, sizeof(err)), 0);
 	assert_int_equal(l.n, 3);
 	for (i = 0; i < l.n; i++) {
 		assert_int_equal(sl_object_clone(&c, &l.v[i]), 0);

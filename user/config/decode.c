@@ -30,10 +30,21 @@ static const struct kind_desc kinds[] = {
 
 /* Kinds without a namespace, so that a notice does not print "default/" before them. */
 static const char *const cluster_kinds[] = {
-	"Namespace",	      "Node",		"PersistentVolume",	   "ClusterRole",
-	"ClusterRoleBinding", "StorageClass",	"CustomResourceDefinition", "PriorityClass",
-	"IngressClass",	      "RuntimeClass",	"APIService",		   "CSIDriver",
-	"MutatingWebhookConfiguration",		"ValidatingWebhookConfiguration", NULL,
+	"Namespace",
+	"Node",
+	"PersistentVolume",
+	"ClusterRole",
+	"ClusterRoleBinding",
+	"StorageClass",
+	"CustomResourceDefinition",
+	"PriorityClass",
+	"IngressClass",
+	"RuntimeClass",
+	"APIService",
+	"CSIDriver",
+	"MutatingWebhookConfiguration",
+	"ValidatingWebhookConfiguration",
+	NULL,
 };
 
 /* The API group of an apiVersion: "" for "v1", "apps" for "apps/v1". */
@@ -88,6 +99,14 @@ static int d_type_meta(struct d_ctx *c, const struct yt_node *root, const char *
 	return 0;
 }
 
+/* Control characters (a newline in a name) would break the one-line promise. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static void notice_skip(struct d_ctx *c, const struct yt_node *root, const char *kind)
 {
 	const struct yt_node *md = d_get(root, "metadata"), *v;
@@ -116,6 +135,7 @@ static void notice_skip(struct d_ctx *c, const struct yt_node *root, const char 
 		snprintf(msg, sizeof(msg),
 			 "%s:%d:%d: skipped %s %.100s/%.200s (not a kind Sluice uses)", c->fname,
 			 first->line, first->col, kind, ns, name);
+	one_line(msg);
 	c->opts->notice(c->opts->arg, msg);
 }
 
@@ -126,8 +146,7 @@ static int d_object(struct d_ctx *c, const struct yt_node *root, struct sl_objec
 static int d_list(struct d_ctx *c, const struct yt_node *root, struct sl_objects *l,
 		  const char *item_api, const char *item_kind)
 {
-	static const char *const list_keys[] = { "apiVersion", "kind", "metadata", "items",
-						 NULL };
+	static const char *const list_keys[] = { "apiVersion", "kind", "metadata", "items", NULL };
 	const struct yt_node *items;
 	size_t i, mark;
 	int r;

@@ -9,16 +9,16 @@
 
 #define SERVICE_NAME_LABEL "kubernetes.io/service-name"
 
-static const char *const eps_top_keys[] = { "apiVersion", "kind",      "metadata",
-					    "addressType", "endpoints", "ports", NULL };
+static const char *const eps_top_keys[] = { "apiVersion", "kind",  "metadata", "addressType",
+					    "endpoints",  "ports", NULL };
 /* hostname, zone, hints and deprecatedTopology only matter to DNS and topology-aware
  * routing, which Sluice does not do; the Service's trafficDistribution (which turns
  * hints on) is rejected instead. */
-static const char *const ep_keys[] = { "addresses", "conditions", "nodeName",
-				       "targetRef", "hostname",   "zone",
+static const char *const ep_keys[] = { "addresses", "conditions",	  "nodeName",
+				       "targetRef", "hostname",		  "zone",
 				       "hints",	    "deprecatedTopology", NULL };
 static const char *const cond_keys[] = { "ready", "serving", "terminating", NULL };
-static const char *const ref_keys[] = { "kind",		   "namespace", "name",	     "uid",
+static const char *const ref_keys[] = { "kind",	      "namespace",	 "name",      "uid",
 					"apiVersion", "resourceVersion", "fieldPath", NULL };
 static const char *const port_keys[] = { "name", "protocol", "port", "appProtocol", NULL };
 
@@ -234,7 +234,7 @@ static int d_endpoints(struct d_ctx *c, const struct yt_node *seq, struct sl_end
 static int d_address_type(struct d_ctx *c, const struct yt_node *root, uint8_t *out)
 {
 	const struct yt_node *v = d_get(root, "addressType");
-	const char *s;
+	const char *s = NULL;
 	size_t mark;
 	int r;
 

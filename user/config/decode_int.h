@@ -66,8 +66,7 @@ int d_ip(struct d_ctx *c, const struct yt_node *n, struct sl_ip *out);
 
 /* Field helpers: look `key` up in `map`, decode it with the path extended by the key.
  * An absent or null field leaves *out as it is, or is an error if `required`. */
-int f_str(struct d_ctx *c, const struct yt_node *map, const char *key, bool required,
-	  char **out);
+int f_str(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, char **out);
 int f_int(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, long lo,
 	  long hi, long *out);
 

@@ -59,8 +59,9 @@ static int d_labels(struct d_ctx *c, const struct yt_node *map, struct sl_meta_o
 
 		mark = d_push_label(c, k->str);
 		if (!label_key_ok(k->str)) {
-			r = d_err(c, k, "not a valid label key (an optional DNS subdomain prefix and "
-					"'/', then 1-63 letters, digits, '-', '_' or '.')");
+			r = d_err(c, k,
+				  "not a valid label key (an optional DNS subdomain prefix and "
+				  "'/', then 1-63 letters, digits, '-', '_' or '.')");
 			goto out;
 		}
 		l->key = strdup(k->str);
@@ -81,9 +82,10 @@ static int d_labels(struct d_ctx *c, const struct yt_node *map, struct sl_meta_o
 			goto out;
 		}
 		if (l->value[0] && !label_name_ok(l->value, strlen(l->value))) {
-			r = d_err(c, v, "\"%s\" is not a valid label value (at most 63 letters, "
-					"digits, '-', '_' or '.', starting and ending with a letter or "
-					"digit)",
+			r = d_err(c, v,
+				  "\"%s\" is not a valid label value (at most 63 letters, "
+				  "digits, '-', '_' or '.', starting and ending with a letter or "
+				  "digit)",
 				  l->value);
 			goto out;
 		}

@@ -6,11 +6,11 @@
 
 #include "config/decode_int.h"
 
-static const char *const pod_top_keys[] = { "apiVersion", "kind", "metadata", "spec", "status",
-					    NULL };
+static const char *const pod_top_keys[] = {
+	"apiVersion", "kind", "metadata", "spec", "status", NULL
+};
 
-static int f_name_field(struct d_ctx *c, const struct yt_node *map, const char *key,
-			char **out)
+static int f_name_field(struct d_ctx *c, const struct yt_node *map, const char *key, char **out)
 {
 	size_t mark;
 	int r;

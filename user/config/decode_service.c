@@ -8,8 +8,9 @@
 #include "config/decode_int.h"
 #include "model/objects.h"
 
-static const char *const svc_top_keys[] = { "apiVersion", "kind", "metadata", "spec", "status",
-					    NULL };
+static const char *const svc_top_keys[] = {
+	"apiVersion", "kind", "metadata", "spec", "status", NULL
+};
 
 /* Every field of ServiceSpec (k8s.io/api/core/v1, 1.31). Those not decoded below either do
  * not apply to ClusterIP services (NodePort/LoadBalancer settings: the type itself is
@@ -38,8 +39,8 @@ static const char *const spec_keys[] = {
 	NULL,
 };
 
-static const char *const port_keys[] = { "name",	 "protocol",	"port",
-					 "targetPort", "nodePort", "appProtocol", NULL };
+static const char *const port_keys[] = { "name",     "protocol",    "port", "targetPort",
+					 "nodePort", "appProtocol", NULL };
 
 /* Reads string field `key` into *s (borrowed) with the path pushed; NULL when absent. */
 static int f_str_ref(struct d_ctx *c, const struct yt_node *map, const char *key,
@@ -157,7 +158,8 @@ static int d_svc_ports(struct d_ctx *c, const struct yt_node *seq, struct sl_ser
 		for (j = 0; j < i; j++) {
 			if (p->name[0] && !strcmp(p->name, s->ports[j].name)) {
 				d_push_key(c, "name");
-				r = d_err(c, d_get(pm, "name"), "duplicate port name \"%s\"", p->name);
+				r = d_err(c, d_get(pm, "name"), "duplicate port name \"%s\"",
+					  p->name);
 				goto out;
 			}
 			if (p->port == s->ports[j].port && p->protocol == s->ports[j].protocol) {
@@ -181,7 +183,7 @@ enum vip_kind { VIP_EMPTY, VIP_NONE, VIP_ADDR };
 
 static int d_vip(struct d_ctx *c, const struct yt_node *v, enum vip_kind *k, struct sl_ip *ip)
 {
-	const char *s;
+	const char *s = NULL;
 	int r;
 
 	r = d_str(c, v, &s);
@@ -247,7 +249,8 @@ static int d_cluster_ips(struct d_ctx *c, const struct yt_node *spec, struct sl_
 			s->headless = true;
 		} else {
 			if (i == 1 && s->cluster_ips[0].family == ip.family) {
-				r = d_err(c, v, "both addresses are IPv%u: dual-stack needs one of each",
+				r = d_err(c, v,
+					  "both addresses are IPv%u: dual-stack needs one of each",
 					  ip.family);
 				goto out;
 			}
@@ -275,7 +278,7 @@ static int d_enum_field(struct d_ctx *c, const struct yt_node *spec, const char 
 			const char *ok, const char *unsupported)
 {
 	const struct yt_node *v;
-	const char *s;
+	const char *s = NULL;
 	size_t mark;
 	int r;
 
@@ -296,7 +299,7 @@ static int d_enum_field(struct d_ctx *c, const struct yt_node *spec, const char 
 static int d_svc_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_service *s)
 {
 	const struct yt_node *v, *ports;
-	const char *type;
+	const char *type = NULL;
 	size_t mark;
 	int r;
 
@@ -314,8 +317,9 @@ static int d_svc_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_ser
 		else if (!strcmp(type, "ExternalName"))
 			s->type = SL_SVC_EXTERNAL_NAME;
 		else if (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer"))
-			r = d_err(c, v, "%s is not supported (Sluice programs ClusterIP services "
-					"only)",
+			r = d_err(c, v,
+				  "%s is not supported (Sluice programs ClusterIP services "
+				  "only)",
 				  type);
 		else
 			r = d_err(c, v, "\"%s\" is not a valid service type", type);

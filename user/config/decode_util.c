@@ -72,8 +72,8 @@ static size_t d_push(struct d_ctx *c, const char *fmt, ...)
 	n = vsnprintf(c->path + c->plen, sizeof(c->path) - c->plen, fmt, ap);
 	va_end(ap);
 	if (n > 0)
-		c->plen += (size_t)n < sizeof(c->path) - c->plen ? (size_t)n :
-								   sizeof(c->path) - c->plen - 1;
+		c->plen += (size_t)n < sizeof(c->path) - c->plen ? (size_t)n
+								 : sizeof(c->path) - c->plen - 1;
 	return mark;
 }
 
@@ -195,7 +195,7 @@ int d_str(struct d_ctx *c, const struct yt_node *n, const char **out)
 
 int d_strdup(struct d_ctx *c, const struct yt_node *n, char **out)
 {
-	const char *s;
+	const char *s = NULL;
 	char *d;
 	int r;
 
@@ -242,7 +242,7 @@ int d_bool(struct d_ctx *c, const struct yt_node *n, bool *out)
 
 int d_ip(struct d_ctx *c, const struct yt_node *n, struct sl_ip *out)
 {
-	const char *s;
+	const char *s = NULL;
 	int r;
 
 	r = d_str(c, n, &s);
@@ -253,8 +253,7 @@ int d_ip(struct d_ctx *c, const struct yt_node *n, struct sl_ip *out)
 	return 0;
 }
 
-int f_str(struct d_ctx *c, const struct yt_node *map, const char *key, bool required,
-	  char **out)
+int f_str(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, char **out)
 {
 	const struct yt_node *v = d_get(map, key);
 	size_t mark;
@@ -286,7 +285,7 @@ int f_int(struct d_ctx *c, const struct yt_node *map, const char *key, bool requ
 int f_protocol(struct d_ctx *c, const struct yt_node *map, uint8_t *out)
 {
 	const struct yt_node *v = d_get(map, "protocol");
-	const char *s;
+	const char *s = NULL;
 	size_t mark;
 	int r = 0;
 

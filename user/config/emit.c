@@ -125,9 +125,9 @@ static void y_event(struct emitter *e, yaml_event_t *ev, int ok)
  * numbers (1:20), so number-like strings are quoted too. */
 static bool needs_quotes(const char *s)
 {
-	static const char *const yaml11[] = { "y",  "Y",  "yes", "Yes", "YES", "n",   "N",
-					      "no", "No", "NO",	 "on",	"On",  "ON",  "off",
-					      "Off", "OFF", NULL };
+	static const char *const yaml11[] = { "y",  "Y",   "yes", "Yes", "YES", "n",
+					      "N",  "no",  "No",  "NO",	 "on",	"On",
+					      "ON", "off", "Off", "OFF", NULL };
 	size_t i, len = strlen(s);
 
 	if (yt_resolve_plain(s, len) != YT_S_STR)
@@ -146,10 +146,9 @@ static void y_scalar(struct emitter *e, const char *s, bool quote)
 	yaml_event_t ev;
 	int ok;
 
-	ok = yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s),
-					  1, 1,
-					  quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE :
-						  YAML_ANY_SCALAR_STYLE);
+	ok = yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)strlen(s), 1, 1,
+					  quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+						: YAML_ANY_SCALAR_STYLE);
 	y_event(e, &ev, ok);
 }
 
@@ -499,8 +498,7 @@ static void emit_list(struct emitter *e, const struct sl_object *const *objs, si
 	em_close(e, true);
 }
 
-int sl_emit_objects(FILE *f, const struct sl_object *const *objs, size_t n,
-		    enum sl_emit_format fmt)
+int sl_emit_objects(FILE *f, const struct sl_object *const *objs, size_t n, enum sl_emit_format fmt)
 {
 	struct emitter *e;
 	yaml_event_t ev;

@@ -169,9 +169,10 @@ static int parser_err(struct yt_stream *s, char *err, size_t errlen)
 		line = (int)p->problem_mark.line + 1;
 		col = (int)p->problem_mark.column + 1;
 		if (p->context)
-			return yt_err(s, err, errlen, line, col, "YAML syntax error: %s (%s at %d:%d)",
-				      p->problem ? p->problem : "?", p->context,
-				      (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+			return yt_err(
+				s, err, errlen, line, col, "YAML syntax error: %s (%s at %d:%d)",
+				p->problem ? p->problem : "?", p->context,
+				(int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
 		return yt_err(s, err, errlen, line, col, "YAML syntax error: %s",
 			      p->problem ? p->problem : "?");
 	}
@@ -358,8 +359,7 @@ nomem:
 	return -ENOMEM;
 }
 
-static int add_anchor(struct yt_stream *s, char *name, struct yt_node *n, char *err,
-		      size_t errlen)
+static int add_anchor(struct yt_stream *s, char *name, struct yt_node *n, char *err, size_t errlen)
 {
 	struct yt_anchor *a;
 
@@ -389,7 +389,7 @@ static char *dup_anchor(const yaml_char_t *a)
 /* Handles one event of the document being built. Returns 1 at the document's end. */
 static int on_event(struct yt_stream *s, yaml_event_t *ev, char *err, size_t errlen)
 {
-	struct yt_node *n;
+	struct yt_node *n = NULL;
 	struct yt_frame *f;
 	char *anchor;
 	size_t i;
@@ -416,7 +416,8 @@ static int on_event(struct yt_stream *s, yaml_event_t *ev, char *err, size_t err
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT: {
 		bool map = ev->type == YAML_MAPPING_START_EVENT;
-		const yaml_char_t *tag = map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
+		const yaml_char_t *tag =
+			map ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
 
 		if (s->depth >= YT_MAX_DEPTH)
 			return yt_err(s, err, errlen, (int)ev->start_mark.line + 1,
@@ -434,7 +435,8 @@ static int on_event(struct yt_stream *s, yaml_event_t *ev, char *err, size_t err
 		f->node = n;
 		f->cap = 0;
 		f->anchor = NULL;
-		anchor = (char *)(map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor);
+		anchor = (char *)(map ? ev->data.mapping_start.anchor
+				      : ev->data.sequence_start.anchor);
 		if (anchor) {
 			f->anchor = strdup(anchor);
 			if (!f->anchor)
@@ -591,8 +593,8 @@ enum yt_stype yt_resolve_plain(const char *s, size_t len)
 {
 	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
 	static const char *const bools[] = { "true", "True", "TRUE", "false", "False", "FALSE" };
-	static const char *const floats[] = { ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-					      "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN" };
+	static const char *const floats[] = { ".inf",  ".Inf",	".INF",	 "+.inf", "+.Inf", "+.INF",
+					      "-.inf", "-.Inf", "-.INF", ".nan",  ".NaN",  ".NAN" };
 	size_t i;
 
 	for (i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
