@@ -208,6 +208,23 @@ start_echo() {
 	}
 }
 
+# svc_yaml NAME VIP POD...: a Service NAME (namespace default) with ClusterIP VIP and
+# port tcp 80 -> 8080, and its IPv4 EndpointSlice with the given pods.
+svc_yaml() {
+	local name=$1 vip=$2
+	shift 2
+	cat <<EOT
+apiVersion: v1
+kind: Service
+metadata: {name: $name}
+spec:
+  clusterIP: $vip
+  ports: [{name: tcp, port: 80, targetPort: 8080}]
+---
+EOT
+	tb endpointslice --service "default/$name" --port tcp:8080/TCP "$@"
+}
+
 # probe POD ARGS...: sl-probe inside POD (stdout+stderr).
 probe() {
 	local pod=$1

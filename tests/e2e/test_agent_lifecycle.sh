@@ -11,16 +11,7 @@ tb_up --nodes 1 --pods 2 >"$T_TMP/up.log" 2>&1 || { cat "$T_TMP/up.log"; exit 1;
 tb_env
 start_echo node1-p1 || exit 1
 VIP=10.96.1.10
-cat >"$T_TMP/svc.yaml" <<EOT
-apiVersion: v1
-kind: Service
-metadata: {name: echo}
-spec:
-  clusterIP: $VIP
-  ports: [{name: tcp, port: 80, targetPort: 8080}]
----
-$(tb endpointslice --service default/echo --port tcp:8080/TCP node1-p1)
-EOT
+svc_yaml echo $VIP node1-p1 >"$T_TMP/svc.yaml"
 tb ctl node1 -- apply -f "$T_TMP/svc.yaml" >/dev/null || exit 1
 CG=$TB_NODE_node1_CGROUP
 
@@ -60,16 +51,7 @@ assert_eq "$(tail -1 "$T_TMP/load.log")" "summary ok=600 err=0" && one_per_hook 
 t_begin "the restarted agent adopted the state and accepts incremental applies"
 out=$(tb ctl node1 -- apply -f "$T_TMP/svc.yaml")
 assert_contains "$out" "service/default/echo unchanged"
-cat >"$T_TMP/svc2.yaml" <<EOT
-apiVersion: v1
-kind: Service
-metadata: {name: echo2}
-spec:
-  clusterIP: 10.96.1.11
-  ports: [{name: tcp, port: 80, targetPort: 8080}]
----
-$(tb endpointslice --service default/echo2 --port tcp:8080/TCP node1-p1)
-EOT
+svc_yaml echo2 10.96.1.11 node1-p1 >"$T_TMP/svc2.yaml"
 out=$(tb ctl node1 -- apply -f "$T_TMP/svc2.yaml") && out2=$(probe node1-p2 --tcp 10.96.1.11 80)
 assert_contains "$out" "service/default/echo2 created" && assert_contains "$out2" "ok id=node1-p1" &&
 	assert_contains "$(tb ctl node1 -- status)" "adopted at start" && t_pass
@@ -100,28 +82,10 @@ assert_ne $? 0 && assert_contains "$out" "another sluiced is running" && one_per
 t_begin "--config-dir: applied at start, watched, objects of removed files deleted"
 tb agent node1 stop
 mkdir -p "$T_TMP/conf"
-cat >"$T_TMP/conf/a.yaml" <<EOT
-apiVersion: v1
-kind: Service
-metadata: {name: fromdir}
-spec:
-  clusterIP: 10.96.1.20
-  ports: [{name: tcp, port: 80, targetPort: 8080}]
----
-$(tb endpointslice --service default/fromdir --port tcp:8080/TCP node1-p1)
-EOT
+svc_yaml fromdir 10.96.1.20 node1-p1 >"$T_TMP/conf/a.yaml"
 tb agent node1 start -- --config-dir "$T_TMP/conf"
 assert_contains "$(probe node1-p2 --tcp 10.96.1.20 80)" "ok id=node1-p1" "applied at start"
-cat >"$T_TMP/b.tmp" <<EOT
-apiVersion: v1
-kind: Service
-metadata: {name: fromdir2}
-spec:
-  clusterIP: 10.96.1.21
-  ports: [{name: tcp, port: 80, targetPort: 8080}]
----
-$(tb endpointslice --service default/fromdir2 --port tcp:8080/TCP node1-p1)
-EOT
+svc_yaml fromdir2 10.96.1.21 node1-p1 >"$T_TMP/b.tmp"
 mv "$T_TMP/b.tmp" "$T_TMP/conf/b.yaml"
 wait_until 10 sh -c "'$TESTBED' ctl --name $TB_NAME node1 -- get services | grep -q fromdir2"
 assert_contains "$(probe node1-p2 --tcp 10.96.1.21 80)" "ok id=node1-p1" "new file applied"

@@ -12,16 +12,7 @@ tb_up --nodes 1 --pods 2 -- --max-services 4 --max-backends 6 >"$T_TMP/up.log" 2
 	{ cat "$T_TMP/up.log"; exit 1; }
 tb_env
 start_echo node1-p1 || exit 1
-cat >"$T_TMP/good.yaml" <<EOT
-apiVersion: v1
-kind: Service
-metadata: {name: echo}
-spec:
-  clusterIP: 10.96.2.10
-  ports: [{name: tcp, port: 80, targetPort: 8080}]
----
-$(tb endpointslice --service default/echo --port tcp:8080/TCP node1-p1 node1-p2)
-EOT
+svc_yaml echo 10.96.2.10 node1-p1 node1-p2 >"$T_TMP/good.yaml"
 tb ctl node1 -- apply -f "$T_TMP/good.yaml" >/dev/null || exit 1
 
 snapshot() {

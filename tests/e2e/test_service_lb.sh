@@ -170,16 +170,7 @@ assert_eq "$out" "summary ok=400 err=0" "TCP" && assert_eq "$out2" "summary ok=4
 		"every backend set was used" && t_pass
 
 t_begin "each node's agent has its own maps: a Service applied on node1 only"
-cat >"$T_TMP/only1.yaml" <<EOT
-apiVersion: v1
-kind: Service
-metadata: {name: only1, namespace: default}
-spec:
-  clusterIP: 10.96.0.30
-  ports: [{name: tcp, port: 80, targetPort: 8080}]
----
-$(tb endpointslice --service default/only1 --port tcp:8080/TCP node2-p1)
-EOT
+svc_yaml only1 10.96.0.30 node2-p1 >"$T_TMP/only1.yaml"
 out=$(tb ctl node1 -- apply -f "$T_TMP/only1.yaml") &&
 	out1=$(probe node1-p3 --tcp 10.96.0.30 80) && out2=$(probe node2-p3 --tcp --timeout-ms 1000 10.96.0.30 80)
 assert_contains "$out1" "ok id=node2-p1" && assert_not_contains "$out2" "ok id=" &&
