@@ -40,8 +40,7 @@ static __always_inline void addr_to_ctx6(struct bpf_sock_addr *ctx, const struct
 
 static __always_inline bool addr_eq(const struct sl_addr *a, const struct sl_addr *b)
 {
-	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] &&
-	       a->w[3] == b->w[3];
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] && a->w[2] == b->w[2] && a->w[3] == b->w[3];
 }
 
 #endif

@@ -2,9 +2,12 @@
 # The agent's life: SIGKILL and restart under load without a failed request, exactly one
 # program per hook after many restarts, SIGTERM leaving the data plane in place, state
 # kept across restarts, --config-dir applied and watched, --cleanup removing everything.
+# TB_* variables come from the testbed env file (tb_env).
+# shellcheck disable=SC2154
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
-require_tools
+require_tools sl-echo sl-probe
 require_cmd bpftool
 
 tb_up --nodes 1 --pods 2 >"$T_TMP/up.log" 2>&1 || { cat "$T_TMP/up.log"; exit 1; }

@@ -2,9 +2,12 @@
 # Configuration users already have applies as it is: what `kubectl get -o yaml` prints,
 # and Istio's Bookinfo platform files (Services applied, other kinds skipped with a
 # notice). Istio routing kinds are refused by name until the issues that implement them.
+# TB_* variables come from the testbed env file (tb_env).
+# shellcheck disable=SC2154
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
-require_tools
+require_tools sl-echo sl-probe
 
 COMPAT="$REPO/../shared/compat/istio-samples"
 tb_up --nodes 1 --pods 1 >"$T_TMP/up.log" 2>&1 || { cat "$T_TMP/up.log"; exit 1; }

@@ -2,9 +2,12 @@
 # Bad input gets a clear error with file:line:column and changes nothing: not the maps,
 # not the applied state. One file per class of error, plus map overflow and a mix of a
 # good and a bad file in one apply.
+# TB_* variables come from the testbed env file (tb_env).
+# shellcheck disable=SC2154
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
-require_tools
+require_tools sl-echo sl-probe
 require_cmd bpftool
 
 # Small maps, so that overflow is easy to reach.

@@ -2,6 +2,9 @@
 # The README's first command, run as a user would, checked for what it shows: real
 # clients (curl, redis-cli, dig) answered by real servers through ClusterIPs from both
 # nodes, and nothing left behind afterwards.
+# TB_* variables come from the testbed env file (tb_env).
+# shellcheck disable=SC2154
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
 require_cmd curl redis-cli redis-server dig dnsmasq nginx

@@ -3,9 +3,12 @@
 # TCP, connected and unconnected UDP over IPv4, IPv6 and IPv4-mapped IPv6, same node
 # and cross node, getpeername/recvfrom showing the ClusterIP, named ports, endpoint
 # conditions, fail-fast without endpoints, untouched non-service traffic.
+# TB_* variables come from the testbed env file (tb_env).
+# shellcheck disable=SC2154
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
-require_tools
+require_tools sl-echo sl-probe
 
 tb_up --nodes 2 --pods 3 >"$T_TMP/up.log" 2>&1 || { cat "$T_TMP/up.log"; exit 1; }
 tb_env
@@ -73,11 +76,13 @@ lb_case() {
 	local name=$1 client=$2 mode=$3 fam=$4 host=$5 port=$6 want=$7 out
 	t_begin "$name"
 	out=$(probe "$client" "--$mode" --family "$fam" --count 30 --keep-going "$host" "$port")
-	assert_contains "$out" "summary ok=30 err=0" &&
+	if assert_contains "$out" "summary ok=30 err=0" &&
 		assert_eq "$(ids_of "$out")" "id=node1-p1 id=node2-p1 " "backends used" &&
-		assert_eq "$(grep -c "=$want$" <<<"$out")" 30 "every reply shows $want" ||
-		{ echo "$out" | head -5 >&2; return; }
-	t_pass
+		assert_eq "$(grep -c "=$want\$" <<<"$out")" 30 "every reply shows $want"; then
+		t_pass
+	else
+		head -5 <<<"$out" >&2
+	fi
 }
 for client in node1-p3 node2-p3; do
 	where=$([ "$client" = node1-p3 ] && echo "node1 client" || echo "node2 client")
@@ -157,7 +162,7 @@ t_begin "endpoints changed under a running client: no connection fails"
 tb_bg node2-p3 "$T_TMP/churn.log" -- "$TOOLS/sl-probe" --tcp --count 400 --interval-ms 5 --keep-going $VIP4 80
 tb_bg node1-p3 "$T_TMP/churn-udp.log" -- "$TOOLS/sl-probe" --udp-unconnected --count 400 --interval-ms 5 --keep-going $VIP4 53
 bgs=("${T_BG_PIDS[@]: -2}")
-for round in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	slices node1-p1 node2-p1 node1-p2 node2-p2 >"$T_TMP/e.yaml" && apply "$T_TMP/e.yaml" >/dev/null
 	slices node1-p2 >"$T_TMP/e.yaml" && apply "$T_TMP/e.yaml" >/dev/null
 	slices node2-p1 node2-p2 >"$T_TMP/e.yaml" && apply "$T_TMP/e.yaml" >/dev/null

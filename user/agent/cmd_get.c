@@ -67,7 +67,8 @@ static void list_services(struct sl_agent *a, struct sl_request *r, bool wide,
 
 		for (size_t k = 0; k < s->ncluster_ips; k++) {
 			sl_ip_format(&s->cluster_ips[k], ip, sizeof(ip));
-			snprintf(ips + strlen(ips), sizeof(ips) - strlen(ips), "%s%s", k ? "," : "", ip);
+			snprintf(ips + strlen(ips), sizeof(ips) - strlen(ips), "%s%s", k ? "," : "",
+				 ip);
 		}
 		if (!s->ncluster_ips)
 			snprintf(ips, sizeof(ips), "%s", s->headless ? "None" : "<none>");
@@ -83,7 +84,8 @@ static void list_services(struct sl_agent *a, struct sl_request *r, bool wide,
 		if (!wide)
 			continue;
 		for (size_t f = 0; f < nfe; f++) {
-			struct sl_backend vip = { .addr = fe[f]->key.addr, .port = fe[f]->key.port };
+			struct sl_backend vip = { .addr = fe[f]->key.addr,
+						  .port = fe[f]->key.port };
 			char vb[80], bb[80];
 
 			fmt_backend(&vip, vb, sizeof(vb));
@@ -92,7 +94,8 @@ static void list_services(struct sl_agent *a, struct sl_request *r, bool wide,
 				fmt_backend(&fe[f]->be[b], bb, sizeof(bb));
 				sl_buf_printf(&r->out, " %s", bb);
 			}
-			sl_buf_printf(&r->out, "%s\n", fe[f]->nbe ? "" : " (no endpoints: refused)");
+			sl_buf_printf(&r->out, "%s\n",
+				      fe[f]->nbe ? "" : " (no endpoints: refused)");
 		}
 	}
 }
@@ -155,7 +158,8 @@ static void list_pods(struct sl_request *r, const struct sl_object **v, size_t n
 
 		for (size_t k = 0; k < p->npod_ips; k++) {
 			sl_ip_format(&p->pod_ips[k], ip, sizeof(ip));
-			snprintf(ips + strlen(ips), sizeof(ips) - strlen(ips), "%s%s", k ? "," : "", ip);
+			snprintf(ips + strlen(ips), sizeof(ips) - strlen(ips), "%s%s", k ? "," : "",
+				 ip);
 		}
 		sl_buf_printf(&r->out, "%-16s %-32s %-12s %-16s %s\n", p->meta.ns, p->meta.name,
 			      p->node_name ? p->node_name : "<none>", p->service_account,
@@ -190,9 +194,10 @@ void sl_cmd_get(struct sl_agent *a, struct sl_request *r)
 
 	kind = res ? resource_kind(res, &endpoints) : -EINVAL;
 	if (kind < 0) {
-		sl_buf_printf(&r->err,
-			      "error: unknown resource '%s' (services, endpoints, endpointslices, pods)\n",
-			      res ? res : "");
+		sl_buf_printf(
+			&r->err,
+			"error: unknown resource '%s' (services, endpoints, endpointslices, pods)\n",
+			res ? res : "");
 		r->status = 2;
 		return;
 	}
@@ -229,7 +234,8 @@ void sl_cmd_get(struct sl_agent *a, struct sl_request *r)
 		goto out;
 	}
 	if (out && strcmp(out, "wide")) {
-		sl_buf_printf(&r->err, "error: unknown output format '%s' (wide, json, yaml)\n", out);
+		sl_buf_printf(&r->err, "error: unknown output format '%s' (wide, json, yaml)\n",
+			      out);
 		r->status = 2;
 		goto out;
 	}
@@ -253,14 +259,16 @@ void sl_cmd_describe(struct sl_agent *a, struct sl_request *r)
 	const struct sl_service *s;
 	char ip[64];
 
-	if (!res || !name || (strcmp(res, "service") && strcmp(res, "services") && strcmp(res, "svc"))) {
+	if (!res || !name ||
+	    (strcmp(res, "service") && strcmp(res, "services") && strcmp(res, "svc"))) {
 		sl_buf_printf(&r->err, "error: usage: sluicectl describe service NAMESPACE/NAME\n");
 		r->status = 2;
 		return;
 	}
 	o = sl_store_get(&a->store, SL_KIND_SERVICE, ns ? ns : "default", name);
 	if (!o) {
-		sl_buf_printf(&r->err, "error: service %s/%s not found\n", ns ? ns : "default", name);
+		sl_buf_printf(&r->err, "error: service %s/%s not found\n", ns ? ns : "default",
+			      name);
 		r->status = 1;
 		return;
 	}
@@ -301,11 +309,13 @@ void sl_cmd_describe(struct sl_agent *a, struct sl_request *r)
 				sl_buf_printf(&r->out, "  %s: not programmed\n", vb);
 				continue;
 			}
-			sl_buf_printf(&r->out, "  Frontend %s/%s (service id %#x): %u backend%s%s\n",
-				      vb, proto_name(sp->protocol), fe->svc_id, fe->nbe,
-				      fe->nbe == 1 ? "" : "s",
-				      fe->serving_fallback ? " (none ready: using serving endpoints)" :
-				      fe->nbe ? "" : " (connections are refused)");
+			sl_buf_printf(
+				&r->out, "  Frontend %s/%s (service id %#x): %u backend%s%s\n", vb,
+				proto_name(sp->protocol), fe->svc_id, fe->nbe,
+				fe->nbe == 1 ? "" : "s",
+				fe->serving_fallback ? " (none ready: using serving endpoints)"
+				: fe->nbe	     ? ""
+						     : " (connections are refused)");
 			for (uint32_t b = 0; b < fe->nbe; b++) {
 				fmt_backend(&fe->be[b], bb, sizeof(bb));
 				sl_buf_printf(&r->out, "    %s\n", bb);

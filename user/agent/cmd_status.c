@@ -13,8 +13,8 @@
 #include "sock_lb.skel.h"
 
 static const enum bpf_attach_type hook_types[SL_HOOK__MAX] = {
-	BPF_CGROUP_INET4_CONNECT,   BPF_CGROUP_INET6_CONNECT,	BPF_CGROUP_UDP4_SENDMSG,
-	BPF_CGROUP_UDP6_SENDMSG,    BPF_CGROUP_UDP4_RECVMSG,	BPF_CGROUP_UDP6_RECVMSG,
+	BPF_CGROUP_INET4_CONNECT,     BPF_CGROUP_INET6_CONNECT,	    BPF_CGROUP_UDP4_SENDMSG,
+	BPF_CGROUP_UDP6_SENDMSG,      BPF_CGROUP_UDP4_RECVMSG,	    BPF_CGROUP_UDP6_RECVMSG,
 	BPF_CGROUP_INET4_GETPEERNAME, BPF_CGROUP_INET6_GETPEERNAME,
 };
 
@@ -48,10 +48,10 @@ void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
 	sl_buf_printf(&r->out, "cgroup:  %s\nbpffs:   %s (%s)\nstate:   %s\n", dp->cgroup,
 		      dp->bpffs, dp->maps_adopted ? "adopted at start" : "created at start",
 		      a->state_dir);
-	sl_buf_printf(&r->out, "features: bpf_set_retval=%s (refused connects get %s), bpf_stats=%s\n",
-		      dp->feat.set_retval ? "yes" : "no",
-		      dp->feat.set_retval ? "ECONNREFUSED" : "EPERM",
-		      dp->feat.bpf_stats ? "on" : "off");
+	sl_buf_printf(
+		&r->out, "features: bpf_set_retval=%s (refused connects get %s), bpf_stats=%s\n",
+		dp->feat.set_retval ? "yes" : "no", dp->feat.set_retval ? "ECONNREFUSED" : "EPERM",
+		dp->feat.bpf_stats ? "on" : "off");
 	sl_buf_printf(&r->out, "programs:\n  %-13s %-8s %-8s %-18s %s\n", "HOOK", "PROG-ID",
 		      "LINK-ID", "PROGRAM", "ATTACHED-HERE");
 	for (int h = 0; h < SL_HOOK__MAX; h++) {

@@ -28,8 +28,8 @@ int sl_config_dir_watch(struct sl_agent *a)
 	if (inotify_fd < 0)
 		return -1;
 	if (inotify_add_watch(inotify_fd, a->config_dir,
-			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE) <
-	    0) {
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+				      IN_CREATE) < 0) {
 		pr_warn("cannot watch %s: %s; changes apply at restart only", a->config_dir,
 			strerror(errno));
 		close(inotify_fd);
@@ -175,9 +175,9 @@ int sl_config_dir_apply(struct sl_agent *a)
 		if (sl_htab_get(&seen, k, kl) ||
 		    sscanf((const char *)k, "%31[^/]/%255[^/]/%299s", kind, ns, name) != 3)
 			continue;
-		probe.kind = !strcmp(kind, "Service")	    ? SL_KIND_SERVICE :
-			     !strcmp(kind, "EndpointSlice") ? SL_KIND_ENDPOINT_SLICE :
-							      SL_KIND_POD;
+		probe.kind = !strcmp(kind, "Service")	      ? SL_KIND_SERVICE
+			     : !strcmp(kind, "EndpointSlice") ? SL_KIND_ENDPOINT_SLICE
+							      : SL_KIND_POD;
 		probe.meta.ns = ns;
 		probe.meta.name = name;
 		if (sl_store_remove(&txn, &probe) == -ENOENT)

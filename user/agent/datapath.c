@@ -311,8 +311,9 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		return err;
 	err = check_pinned_size(o->bpffs, "sl_svc", "--max-services", o->max_services);
 	err = err ?: check_pinned_size(o->bpffs, "sl_bset", "--max-backends", o->max_backends);
-	err = err ?: check_pinned_size(o->bpffs, "sl_udp_revnat", "--max-udp-flows",
-				       o->max_udp_flows);
+	err = err
+		      ?: check_pinned_size(o->bpffs, "sl_udp_revnat", "--max-udp-flows",
+					   o->max_udp_flows);
 	if (err)
 		return err;
 	dp->cgroup_fd = open(o->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

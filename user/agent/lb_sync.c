@@ -83,7 +83,8 @@ int sl_lb_sync_init(struct sl_lb_sync *s, int svc_fd, int bset_fd, uint32_t max_
 
 		if (!ss) {
 			ss = calloc(1, sizeof(*ss));
-			if (!ss || sl_htab_put(&sets, &bnext.set_id, sizeof(bnext.set_id), ss, NULL)) {
+			if (!ss ||
+			    sl_htab_put(&sets, &bnext.set_id, sizeof(bnext.set_id), ss, NULL)) {
 				free(ss);
 				err = -ENOMEM;
 				goto out;
@@ -154,15 +155,14 @@ int sl_lb_sync_init(struct sl_lb_sync *s, int svc_fd, int bset_fd, uint32_t max_
 			}
 		}
 	}
-out:
-	{
-		size_t it = 0;
-		void *v;
+out : {
+	size_t it = 0;
+	void *v;
 
-		while (sl_htab_next(&sets, &it, NULL, NULL, &v))
-			free(v);
-		sl_htab_free(&sets);
-	}
+	while (sl_htab_next(&sets, &it, NULL, NULL, &v))
+		free(v);
+	sl_htab_free(&sets);
+}
 	return err;
 }
 
@@ -258,9 +258,10 @@ int sl_lb_sync_apply(struct sl_lb_sync *s, const struct sl_compiled *c, struct s
 
 	memset(res, 0, sizeof(*res));
 	if (c->fe.used > s->max_services) {
-		snprintf(err, errlen,
-			 "the configuration needs %zu service entries (ClusterIP x port), more than --max-services=%u",
-			 c->fe.used, s->max_services);
+		snprintf(
+			err, errlen,
+			"the configuration needs %zu service entries (ClusterIP x port), more than --max-services=%u",
+			c->fe.used, s->max_services);
 		return -ENOSPC;
 	}
 	it = 0;
@@ -274,9 +275,10 @@ int sl_lb_sync_apply(struct sl_lb_sync *s, const struct sl_compiled *c, struct s
 	if (s->nslots + new_slots > s->max_backends && s->ngc)
 		sl_lb_sync_gc(s);
 	if (s->nslots + new_slots > s->max_backends) {
-		snprintf(err, errlen,
-			 "the configuration needs %zu more backend entries while %zu are in use, more than --max-backends=%u",
-			 new_slots, s->nslots, s->max_backends);
+		snprintf(
+			err, errlen,
+			"the configuration needs %zu more backend entries while %zu are in use, more than --max-backends=%u",
+			new_slots, s->nslots, s->max_backends);
 		return -ENOSPC;
 	}
 
@@ -326,7 +328,8 @@ int sl_lb_sync_apply(struct sl_lb_sync *s, const struct sl_compiled *c, struct s
 				}
 			}
 			s->nslots += d->nbe;
-			op = (struct op){ .kind = OP_SET_WRITTEN, .set_id = nv.set_id,
+			op = (struct op){ .kind = OP_SET_WRITTEN,
+					  .set_id = nv.set_id,
 					  .nslots = d->nbe };
 			ret = oplog_push(&log, op);
 			if (ret) {
@@ -374,7 +377,8 @@ int sl_lb_sync_apply(struct sl_lb_sync *s, const struct sl_compiled *c, struct s
 			}
 		}
 		if (op->kind == OP_SVC_INSERTED || op->kind == OP_SVC_REPLACED) {
-			const struct sl_frontend *d = sl_htab_get(&c->fe, &op->key, sizeof(op->key));
+			const struct sl_frontend *d =
+				sl_htab_get(&c->fe, &op->key, sizeof(op->key));
 			struct sl_lb_fe *na = calloc(1, sizeof(*na));
 
 			if (na && d->nbe)

@@ -269,8 +269,8 @@ int main(int argc, char **argv)
 		return 1;
 	pr_info("data plane %s in %s, attached to %s (%s)",
 		a.dp.maps_adopted ? "adopted" : "created", a.dpo.bpffs, a.dpo.cgroup,
-		a.dp.feat.set_retval ? "refusals return ECONNREFUSED" :
-				       "refusals return EPERM: kernel lacks bpf_set_retval");
+		a.dp.feat.set_retval ? "refusals return ECONNREFUSED"
+				     : "refusals return EPERM: kernel lacks bpf_set_retval");
 	err = sl_lb_sync_init(&a.lb, a.dp.svc_fd, a.dp.bset_fd, a.dpo.max_services,
 			      a.dpo.max_backends);
 	if (err) {

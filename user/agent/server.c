@@ -212,4 +212,3 @@ void sl_serve_one(struct sl_agent *a, int cfd)
 	sl_buf_free(&in);
 	free_request(&r);
 }
-

@@ -139,8 +139,7 @@ void sl_htab_free(struct sl_htab *h)
 	memset(h, 0, sizeof(*h));
 }
 
-bool sl_htab_next(const struct sl_htab *h, size_t *iter, const void **key, size_t *klen,
-		  void **val)
+bool sl_htab_next(const struct sl_htab *h, size_t *iter, const void **key, size_t *klen, void **val)
 {
 	for (; *iter < h->cap; (*iter)++) {
 		struct sl_htab_slot *s = &h->slots[*iter];

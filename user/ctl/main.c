@@ -77,9 +77,9 @@ static bool config_name(const char *n)
 {
 	size_t l = strlen(n);
 
-	return n[0] != '.' && ((l > 5 && !strcmp(n + l - 5, ".yaml")) ||
-			       (l > 4 && !strcmp(n + l - 4, ".yml")) ||
-			       (l > 5 && !strcmp(n + l - 5, ".json")));
+	return n[0] != '.' &&
+	       ((l > 5 && !strcmp(n + l - 5, ".yaml")) || (l > 4 && !strcmp(n + l - 4, ".yml")) ||
+		(l > 5 && !strcmp(n + l - 5, ".json")));
 }
 
 static int add_path(struct sl_buf *req, const char *path)
@@ -220,7 +220,8 @@ int main(int argc, char **argv)
 		h.verb = del ? SL_VERB_DELETE : SL_VERB_APPLY;
 		sl_buf_append(&req, &h, sizeof(h));
 		for (; i < argc; i++) {
-			if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--filename")) && i + 1 < argc) {
+			if ((!strcmp(argv[i], "-f") || !strcmp(argv[i], "--filename")) &&
+			    i + 1 < argc) {
 				if (add_path(&req, argv[++i]))
 					return 1;
 				nfiles++;
@@ -245,7 +246,8 @@ int main(int argc, char **argv)
 
 		h.verb = !strcmp(cmd, "get") ? SL_VERB_GET : SL_VERB_DESCRIBE;
 		for (; i < argc; i++) {
-			if ((!strcmp(argv[i], "-n") || !strcmp(argv[i], "--namespace")) && i + 1 < argc)
+			if ((!strcmp(argv[i], "-n") || !strcmp(argv[i], "--namespace")) &&
+			    i + 1 < argc)
 				ns = argv[++i];
 			else if (!strcmp(argv[i], "-A") || !strcmp(argv[i], "--all-namespaces"))
 				all_ns = true;

@@ -225,11 +225,12 @@ int sl_compile(const struct sl_store *st, struct sl_compiled *out, char *err, si
 					goto fail;
 				}
 				if (fe->nbe > SL_MAX_BACKENDS_PER_SVC) {
-					snprintf(err, errlen,
-						 "%s:%d:%d: service %s/%s port %u has %u endpoints, more than the %u one service port can have",
-						 svc->meta.pos.file, svc->meta.pos.line,
-						 svc->meta.pos.col, svc->meta.ns, svc->meta.name,
-						 sp->port, fe->nbe, SL_MAX_BACKENDS_PER_SVC);
+					snprintf(
+						err, errlen,
+						"%s:%d:%d: service %s/%s port %u has %u endpoints, more than the %u one service port can have",
+						svc->meta.pos.file, svc->meta.pos.line,
+						svc->meta.pos.col, svc->meta.ns, svc->meta.name,
+						sp->port, fe->nbe, SL_MAX_BACKENDS_PER_SVC);
 					fe_free(fe);
 					ret = -EINVAL;
 					goto fail;
@@ -240,13 +241,14 @@ int sl_compile(const struct sl_store *st, struct sl_compiled *out, char *err, si
 					char ip[64];
 
 					sl_ip_format(&svc->cluster_ips[i], ip, sizeof(ip));
-					snprintf(err, errlen,
-						 "%s:%d:%d: service %s/%s: %s port %u/%s is already used by service %s/%s (%s:%d:%d)",
-						 svc->meta.pos.file, svc->meta.pos.line,
-						 svc->meta.pos.col, svc->meta.ns, svc->meta.name, ip,
-						 sp->port, sp->protocol == 17 ? "UDP" : "TCP",
-						 os->meta.ns, os->meta.name, os->meta.pos.file,
-						 os->meta.pos.line, os->meta.pos.col);
+					snprintf(
+						err, errlen,
+						"%s:%d:%d: service %s/%s: %s port %u/%s is already used by service %s/%s (%s:%d:%d)",
+						svc->meta.pos.file, svc->meta.pos.line,
+						svc->meta.pos.col, svc->meta.ns, svc->meta.name, ip,
+						sp->port, sp->protocol == 17 ? "UDP" : "TCP",
+						os->meta.ns, os->meta.name, os->meta.pos.file,
+						os->meta.pos.line, os->meta.pos.col);
 					fe_free(fe);
 					ret = -EINVAL;
 					goto fail;

@@ -18,9 +18,9 @@ int sl_object_key(const struct sl_object *o, char *buf, size_t len)
 
 int sl_object_ref(const struct sl_object *o, char *buf, size_t len)
 {
-	const char *kind = o->kind == SL_KIND_SERVICE	     ? "service" :
-			   o->kind == SL_KIND_ENDPOINT_SLICE ? "endpointslice" :
-							       "pod";
+	const char *kind = o->kind == SL_KIND_SERVICE	       ? "service"
+			   : o->kind == SL_KIND_ENDPOINT_SLICE ? "endpointslice"
+							       : "pod";
 	int n = snprintf(buf, len, "%s/%s/%s", kind, o->meta.ns, o->meta.name);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
@@ -59,7 +59,8 @@ static int txn_record(struct sl_store_txn *t, const char *key)
 }
 
 /* True when the object at key is the one the transaction started with. */
-static bool txn_is_original(const struct sl_store_txn *t, const char *key, const struct sl_object *o)
+static bool txn_is_original(const struct sl_store_txn *t, const char *key,
+			    const struct sl_object *o)
 {
 	for (size_t i = 0; i < t->n; i++)
 		if (!strcmp(t->v[i].key, key))
