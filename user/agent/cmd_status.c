@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -45,6 +46,11 @@ void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
 	sl_buf_printf(&r->out, "sluiced %s (map layout %u), node %s, pid %d, up %lds\n",
 		      SLUICE_VERSION, SLUICE_ABI_VERSION, a->node, (int)getpid(),
 		      (long)(time(NULL) - a->started));
+	struct utsname un = {};
+
+	uname(&un);
+	sl_buf_printf(&r->out, "kernel:  %s %s, libbpf %u.%u\n", un.sysname, un.release,
+		      libbpf_major_version(), libbpf_minor_version());
 	sl_buf_printf(&r->out, "cgroup:  %s\nbpffs:   %s (%s)\nstate:   %s\n", dp->cgroup,
 		      dp->bpffs, dp->maps_adopted ? "adopted at start" : "created at start",
 		      a->state_dir);
