@@ -32,7 +32,7 @@ FUZZERS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
 LIB := $(OUT)/libsluice.a
 
 .SECONDARY:
-.PHONY: all install deps test unit fuzz tools format format-check clean demo
+.PHONY: all install deps test unit fuzz tools format format-check clean demo bench bench-quick bench-smoke
 all: $(OUT)/bin/sluiced $(OUT)/bin/sluicectl
 
 $(OUT)/gen/vmlinux.h:
@@ -103,6 +103,14 @@ test: all tools unit fuzz
 
 demo: all tools
 	scripts/demo
+
+# Benchmarks: Sluice side by side with the alternatives, in one run (bench/README.md).
+bench: all tools
+	bench/run --full
+bench-quick: all tools
+	bench/run --quick
+bench-smoke: all tools
+	bench/run --smoke
 
 format:
 	clang-format -i $(LIB_SRCS) $(AGENT_SRCS) $(CTL_SRCS) $(BPF_SRCS) $(wildcard user/*/*.h bpf/lib/*.h include/sluice/*.h)
