@@ -20,7 +20,7 @@ char LICENSE[] SEC("license") = "GPL";
 /* Records where a connected socket really wanted to go. Failure to allocate only
  * costs the VIP in getpeername(); the connection itself still works. */
 static __always_inline void sock_orig_store(struct bpf_sock_addr *ctx, const struct sl_svc_key *key,
-					    const struct sl_backend *be, __u32 svc_id)
+					    const struct svc_pick *pick)
 {
 	struct sl_sock_orig *o;
 
@@ -29,9 +29,11 @@ static __always_inline void sock_orig_store(struct bpf_sock_addr *ctx, const str
 		return;
 	o->vip = key->addr;
 	o->vip_port = key->port;
-	o->backend = be->addr;
-	o->backend_port = be->port;
-	o->svc_id = svc_id;
+	o->backend = pick->be.addr;
+	o->backend_port = pick->be.port;
+	o->svc_id = pick->svc_id;
+	o->pool_id = pick->pool_id;
+	/* A socket connected again keeps its count until close: flags stay. */
 }
 
 /* A UDP socket re-connected to a plain address must not keep showing an old VIP. */
@@ -96,10 +98,9 @@ static __always_inline __be16 ctx_port(const struct bpf_sock_addr *ctx)
 static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_svc_key *key,
 					  bool v6)
 {
-	struct sl_backend be;
-	__u32 svc_id = 0;
+	struct svc_pick pick = {};
 
-	switch (svc_pick(key, &be, &svc_id)) {
+	switch (svc_pick(ctx, key, key->proto != IPPROTO_UDP_, &pick)) {
 	case SVC_NOT_A_SERVICE:
 		sock_orig_forget(ctx);
 		return 1;
@@ -110,11 +111,11 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 		break;
 	}
 	if (v6)
-		addr_to_ctx6(ctx, &be.addr);
+		addr_to_ctx6(ctx, &pick.be.addr);
 	else
-		ctx->user_ip4 = be.addr.w[3];
-	ctx->user_port = be.port;
-	sock_orig_store(ctx, key, &be, svc_id);
+		ctx->user_ip4 = pick.be.addr.w[3];
+	ctx->user_port = pick.be.port;
+	sock_orig_store(ctx, key, &pick);
 	stat_inc(SL_STAT_CONNECT_XLATED);
 	return 1;
 }
@@ -122,10 +123,9 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 static __always_inline int sendmsg_common(struct bpf_sock_addr *ctx, struct sl_svc_key *key,
 					  bool v6)
 {
-	struct sl_backend be;
-	__u32 svc_id = 0;
+	struct svc_pick pick = {};
 
-	switch (svc_pick(key, &be, &svc_id)) {
+	switch (svc_pick(ctx, key, false, &pick)) {
 	case SVC_NOT_A_SERVICE:
 		return 1;
 	case SVC_NO_BACKEND:
@@ -134,12 +134,12 @@ static __always_inline int sendmsg_common(struct bpf_sock_addr *ctx, struct sl_s
 	case SVC_TRANSLATED:
 		break;
 	}
-	revnat_store(ctx, key, &be);
+	revnat_store(ctx, key, &pick.be);
 	if (v6)
-		addr_to_ctx6(ctx, &be.addr);
+		addr_to_ctx6(ctx, &pick.be.addr);
 	else
-		ctx->user_ip4 = be.addr.w[3];
-	ctx->user_port = be.port;
+		ctx->user_ip4 = pick.be.addr.w[3];
+	ctx->user_port = pick.be.port;
 	stat_inc(SL_STAT_SENDMSG_XLATED);
 	return 1;
 }

@@ -38,6 +38,99 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_bset SEC(".maps");
 
+/* Reverse index of the backend sets: (set_id, backend) -> slot. Written and evicted
+ * with sl_bset; read to check that an affine backend is still in its set. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct sl_bset_rev_key);
+	__type(value, __u32);
+	__uint(max_entries, SL_DEFAULT_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_bset_rev SEC(".maps");
+
+/* Maglev tables: set_id -> array of M slots (consistentHash.useSourceIp). Each inner
+ * array is built by sluiced from the set's backends before the set is referenced, and
+ * released with the set. Size: one entry per set (flag --max-services). */
+struct sl_maglev_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_INNER_MAP); /* tables of different sizes */
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__type(key, __u32);
+	__uint(max_entries, SL_DEFAULT_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct sl_maglev_inner);
+} sl_maglev SEC(".maps");
+
+/* Routes that depend on the client pod: (route_id, pod_id) -> struct sl_route. Written
+ * by sluiced (whole-value replace, not preallocated) for VirtualService sourceLabels /
+ * sourceNamespace matches; read by connect/sendmsg. Size: flag --max-services. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sl_src_route_key);
+	__type(value, struct sl_route);
+	__uint(max_entries, SL_DEFAULT_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_src_route SEC(".maps");
+
+/* Client identity: cgroup id -> the pod its processes belong to. Written by sluiced
+ * from the pod cgroups it finds under --cgroup (kubelet's pod<uid> naming) and the Pod
+ * objects applied; read by connect/sendmsg. Evicted by sluiced when the pod goes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u64);
+	__type(value, struct sl_src);
+	__uint(max_entries, SL_DEFAULT_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_src SEC(".maps");
+
+/* Run-time settings (struct sl_cfg at key 0). Written by sluiced. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sl_cfg);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_cfg SEC(".maps");
+
+/* sessionAffinity ClientIP: (frontend, client address) -> backend and last use. Written
+ * and read by connect/sendmsg; entries older than the Service's timeout are ignored
+ * and rewritten; LRU evicts the oldest. Size: flag --max-udp-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct sl_affinity_key);
+	__type(value, struct sl_affinity_val);
+	__uint(max_entries, SL_DEFAULT_MAX_UDP_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_affinity SEC(".maps");
+
+/* Per pool (service port x subset): live TCP connections (sockops, +1 at connect, -1
+ * at close) and the round-robin counter (connect/sendmsg). Entries are created by the
+ * programs on first use; LRU evicts idle pools. Size: flag --max-services. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u32);
+	__type(value, struct sl_pool_val);
+	__uint(max_entries, SL_DEFAULT_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_pool SEC(".maps");
+
+/* Live TCP connections per backend (LEAST_REQUEST): sockops +1 at connect, -1 at close.
+ * Created on first use; LRU evicts idle backends. Size: flag --max-backends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct sl_backend);
+	__type(value, __s64);
+	__uint(max_entries, SL_DEFAULT_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_be_conns SEC(".maps");
+
 /* Per-socket original destination of a connected socket (TCP, connected UDP).
  * Written by connect4/6, read by getpeername4/6 and recvmsg4/6 (and, later, by the
  * L7 proxy's SO_ORIGINAL_DST). Freed by the kernel with the socket. */

@@ -19,7 +19,7 @@
 
 /* Bumped whenever the layout or meaning of a pinned map changes. An agent finding
  * pinned maps of another version refuses to adopt them (run `sluiced --cleanup`). */
-#define SLUICE_ABI_VERSION 1
+#define SLUICE_ABI_VERSION 2
 #define SLUICE_ABI_MAGIC 0x534c4345u /* "SLCE" */
 
 /* Defaults for the capacity flags (--max-services, --max-backends, --max-udp-flows). */
@@ -29,6 +29,13 @@
 
 /* Largest number of backends behind one service port (one backend set). */
 #define SL_MAX_BACKENDS_PER_SVC 4096
+/* Weighted destinations of one route (VirtualService tcp route entries). */
+#define SL_MAX_DESTS 8
+/* Maglev table size: a prime, Istio's default is 65537 (256 KiB per table here). */
+#define SL_MAGLEV_DEFAULT 65537
+#define SL_MAGLEV_MAX 65537
+/* Pod cgroups are looked for this many levels around the configured depth. */
+#define SL_POD_LEVELS 4
 
 struct sl_addr {
 	__be32 w[4];
@@ -44,15 +51,61 @@ struct sl_svc_key {
 };
 _Static_assert(sizeof(struct sl_svc_key) == 20, "sl_svc_key size");
 
+/* How a destination picks one backend of its set. */
+enum sl_algo {
+	SL_ALGO_RANDOM = 0,
+	SL_ALGO_ROUND_ROBIN, /* a counter per pool */
+	SL_ALGO_LEAST_REQUEST, /* fewest active TCP connections of two random picks */
+	SL_ALGO_MAGLEV, /* consistent hash of the client address (sl_maglev) */
+};
+
+/* One weighted destination of a route: a backend set and how to use it. */
+struct sl_dest {
+	__u32 set_id; /* backend set in sl_bset; immutable once referenced */
+	__u32 count; /* slots 0..count-1 of that set; 0 = no usable endpoint */
+	__u32 cum_weight; /* cumulative weight, 1..100; the last destination has 100 */
+	__u32 pool_id; /* stable id of (service port, subset): RR counter, connection limit */
+	__u32 max_conns; /* connectionPool.tcp.maxConnections, 0 = no limit */
+	__u32 maglev_size; /* table size M when algo is SL_ALGO_MAGLEV */
+	__u8 algo; /* enum sl_algo */
+	__u8 pad[3];
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct sl_dest) == 32, "sl_dest size");
+
+/* Where new connections to a frontend go: one destination chosen by weight. */
+struct sl_route {
+	__u32 ndest; /* 0 = refuse */
+	__u32 pad;
+	struct sl_dest dest[SL_MAX_DESTS];
+};
+_Static_assert(sizeof(struct sl_route) == 8 + 32 * SL_MAX_DESTS, "sl_route size");
+
+enum sl_svc_flags {
+	SL_SVC_F_SRC_ROUTES = 1 << 0, /* consult sl_src_route for the client pod first */
+	SL_SVC_F_AFFINITY = 1 << 1, /* sessionAffinity: ClientIP */
+};
+
 /* sl_svc value. Replaced as a whole (the map is not preallocated, so a reader holds
  * either the old element or the new one, never a mix). */
 struct sl_svc_val {
-	__u32 set_id; /* backend set in sl_bset; a set is immutable once referenced */
-	__u32 count; /* slots 0..count-1 of that set; 0 = no usable endpoint */
+	__u64 digest; /* the agent's hash of everything below and the sets; programs ignore it */
 	__u32 svc_id; /* stable id of the Service port, for telemetry and describe */
-	__u32 flags; /* reserved for traffic policy, zero */
+	__u32 flags; /* enum sl_svc_flags */
+	__u32 route_id; /* key prefix in sl_src_route (SL_SVC_F_SRC_ROUTES) */
+	__u32 affinity_timeout_s; /* SL_SVC_F_AFFINITY */
+	struct sl_route route; /* the route of clients no source match applies to */
 };
-_Static_assert(sizeof(struct sl_svc_val) == 16, "sl_svc_val size");
+_Static_assert(sizeof(struct sl_svc_val) == 24 + sizeof(struct sl_route), "sl_svc_val size");
+_Static_assert(__builtin_offsetof(struct sl_svc_val, route) == 24, "sl_svc_val route offset");
+
+/* sl_src_route key: a frontend's route for one client pod (VirtualService sourceLabels /
+ * sourceNamespace matches). Value: struct sl_route. */
+struct sl_src_route_key {
+	__u32 route_id;
+	__u32 pod_id;
+};
+_Static_assert(sizeof(struct sl_src_route_key) == 8, "sl_src_route_key size");
 
 /* sl_bset key: slot `slot` of backend set `set_id`. */
 struct sl_bset_key {
@@ -69,16 +122,70 @@ struct sl_backend {
 };
 _Static_assert(sizeof(struct sl_backend) == 20, "sl_backend size");
 
+enum sl_orig_flags {
+	SL_ORIG_F_COUNTED = 1 << 0, /* sockops counted this connection in sl_pool/sl_be_conns */
+};
+
 /* sl_sock_orig (socket storage): the service a connected socket was translated from.
- * Written at connect, read by getpeername and connected-UDP recvmsg. */
+ * Written at connect, read by getpeername, connected-UDP recvmsg and sockops. */
 struct sl_sock_orig {
 	struct sl_addr vip;
 	struct sl_addr backend;
 	__be16 vip_port;
 	__be16 backend_port;
 	__u32 svc_id;
+	__u32 pool_id; /* the destination's pool (connection limit, counters) */
+	__u32 flags; /* enum sl_orig_flags */
 };
-_Static_assert(sizeof(struct sl_sock_orig) == 40, "sl_sock_orig size");
+_Static_assert(sizeof(struct sl_sock_orig) == 48, "sl_sock_orig size");
+
+/* sl_bset_rev key: is this backend in that set, and in which slot (affinity check). */
+struct sl_bset_rev_key {
+	__u32 set_id;
+	__be16 port;
+	__u16 pad;
+	struct sl_addr addr;
+};
+_Static_assert(sizeof(struct sl_bset_rev_key) == 24, "sl_bset_rev_key size");
+
+/* sl_src value, keyed by cgroup id (__u64): the pod a socket's process belongs to. */
+struct sl_src {
+	struct sl_addr ip; /* the pod's IPv4 address if it has one, else its IPv6 */
+	__u32 pod_id; /* stable id of the Pod (hash of namespace/name) */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_src) == 24, "sl_src size");
+
+/* sl_cfg[0]: run-time settings the agent changes without reloading the programs. */
+struct sl_cfg {
+	__u32 pod_level_min; /* cgroup depths at which pod cgroups were found */
+	__u32 pod_level_max;
+};
+_Static_assert(sizeof(struct sl_cfg) == 8, "sl_cfg size");
+
+/* sl_affinity: sessionAffinity ClientIP. */
+struct sl_affinity_key {
+	struct sl_svc_key fe;
+	__u32 pad;
+	struct sl_addr client;
+};
+_Static_assert(sizeof(struct sl_affinity_key) == 40, "sl_affinity_key size");
+
+struct sl_affinity_val {
+	__u64 last_ns; /* bpf_ktime_get_ns() of the last connection */
+	struct sl_backend be;
+	__u32 dest; /* index in the route */
+	__u32 set_id; /* the set be was picked from */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_affinity_val) == 40, "sl_affinity_val size");
+
+/* sl_pool value, keyed by pool id: live TCP connections and the round-robin counter. */
+struct sl_pool_val {
+	__s64 conns;
+	__u64 rr;
+};
+_Static_assert(sizeof(struct sl_pool_val) == 16, "sl_pool_val size");
 
 /* sl_udp_revnat key: an unconnected UDP socket that sent to a backend through a VIP. */
 struct sl_revnat_key {
@@ -115,6 +222,10 @@ enum sl_stat {
 	SL_STAT_PEERNAME_REVNAT, /* getpeername() shown as the VIP */
 	SL_STAT_BSET_MISS, /* backend slot missing (should stay 0) */
 	SL_STAT_REVNAT_FULL, /* UDP reverse entry could not be stored */
+	SL_STAT_POOL_FULL, /* refused: connectionPool.tcp.maxConnections reached */
+	SL_STAT_AFFINITY_HIT, /* sessionAffinity sent a client to its previous backend */
+	SL_STAT_SRC_ROUTE_HIT, /* a source-matched route was used */
+	SL_STAT_UDP_DESTROYED, /* connected UDP socket to a removed backend destroyed */
 	SL_STAT__MAX,
 };
 

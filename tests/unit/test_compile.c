@@ -81,26 +81,26 @@ static void test_named_port_dual_stack(void **state)
 		   "addressType: IPv6\n"
 		   "endpoints:\n- addresses: ['fd00:10:244:1::b']\n"
 		   "ports:\n- {name: http, port: 8080}\n");
-	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	assert_int_equal(sl_compile(&st, NULL, &c, err, sizeof(err)), 0);
 	assert_int_equal(c.fe.used, 4);
 	fe = fe_get(&c, "10.96.0.10", 80, 6);
 	assert_non_null(fe);
-	assert_int_equal(fe->nbe, 2);
+	assert_int_equal(fe->routes[0].dest[0].nbe, 2);
 	/* Sorted, and a missing `ready` counts as ready. */
-	backend_is(&fe->be[0], "10.244.1.11", 8080);
-	backend_is(&fe->be[1], "10.244.1.12", 8080);
+	backend_is(&fe->routes[0].dest[0].be[0], "10.244.1.11", 8080);
+	backend_is(&fe->routes[0].dest[0].be[1], "10.244.1.12", 8080);
 	fe = fe_get(&c, "10.96.0.10", 53, 17);
 	assert_non_null(fe);
-	assert_int_equal(fe->nbe, 2);
-	backend_is(&fe->be[0], "10.244.1.11", 5353);
+	assert_int_equal(fe->routes[0].dest[0].nbe, 2);
+	backend_is(&fe->routes[0].dest[0].be[0], "10.244.1.11", 5353);
 	/* IPv6 ClusterIP gets the IPv6 slice only; its UDP port has no slice port. */
 	fe = fe_get(&c, "fd00:10:96::a", 80, 6);
 	assert_non_null(fe);
-	assert_int_equal(fe->nbe, 1);
-	backend_is(&fe->be[0], "fd00:10:244:1::b", 8080);
+	assert_int_equal(fe->routes[0].dest[0].nbe, 1);
+	backend_is(&fe->routes[0].dest[0].be[0], "fd00:10:244:1::b", 8080);
 	fe = fe_get(&c, "fd00:10:96::a", 53, 17);
 	assert_non_null(fe);
-	assert_int_equal(fe->nbe, 0);
+	assert_int_equal(fe->routes[0].dest[0].nbe, 0);
 	sl_compiled_free(&c);
 	sl_store_free(&st);
 }
@@ -121,11 +121,11 @@ static void test_ready_then_serving(void **state)
 		   "- addresses: [10.244.1.12]\n  conditions: {ready: true}\n"
 		   "- addresses: [10.244.1.13]\n  conditions: {ready: false, serving: false}\n"
 		   "ports:\n- {name: http, port: 8080}\n");
-	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	assert_int_equal(sl_compile(&st, NULL, &c, err, sizeof(err)), 0);
 	fe = fe_get(&c, "10.96.0.10", 80, 6);
-	assert_int_equal(fe->nbe, 1);
-	assert_false(fe->serving_fallback);
-	backend_is(&fe->be[0], "10.244.1.12", 8080);
+	assert_int_equal(fe->routes[0].dest[0].nbe, 1);
+	assert_false(fe->routes[0].dest[0].serving_fallback);
+	backend_is(&fe->routes[0].dest[0].be[0], "10.244.1.12", 8080);
 	sl_compiled_free(&c);
 
 	/* No ready endpoint: the serving (terminating) one is used, as kube-proxy does. */
@@ -137,11 +137,11 @@ static void test_ready_then_serving(void **state)
 		   "- addresses: [10.244.1.13]\n  conditions: {ready: false, serving: false}\n"
 		   "ports:\n- {name: http, port: 8080}\n");
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	assert_int_equal(sl_compile(&st, NULL, &c, err, sizeof(err)), 0);
 	fe = fe_get(&c, "10.96.0.10", 80, 6);
-	assert_int_equal(fe->nbe, 1);
-	assert_true(fe->serving_fallback);
-	backend_is(&fe->be[0], "10.244.1.11", 8080);
+	assert_int_equal(fe->routes[0].dest[0].nbe, 1);
+	assert_true(fe->routes[0].dest[0].serving_fallback);
+	backend_is(&fe->routes[0].dest[0].be[0], "10.244.1.11", 8080);
 	sl_compiled_free(&c);
 	sl_store_free(&st);
 }
@@ -164,10 +164,10 @@ static void test_duplicates_and_other_namespace(void **state)
 		   "---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
 		   "metadata: {name: c, namespace: other, labels: {kubernetes.io/service-name: web}}\n"
 		   "addressType: IPv4\nendpoints:\n- addresses: [10.244.9.9]\nports:\n- {name: http, port: 8080}\n");
-	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), 0);
+	assert_int_equal(sl_compile(&st, NULL, &c, err, sizeof(err)), 0);
 	fe = fe_get(&c, "10.96.0.10", 80, 6);
-	assert_int_equal(fe->nbe, 1);
-	backend_is(&fe->be[0], "10.244.1.11", 8080);
+	assert_int_equal(fe->routes[0].dest[0].nbe, 1);
+	backend_is(&fe->routes[0].dest[0].be[0], "10.244.1.11", 8080);
 	sl_compiled_free(&c);
 	sl_store_free(&st);
 }
@@ -181,7 +181,7 @@ static void test_conflicting_cluster_ip(void **state)
 	apply(&st, svc_yaml);
 	apply(&st, "apiVersion: v1\nkind: Service\nmetadata: {name: clash, namespace: shop}\n"
 		   "spec:\n  clusterIP: 10.96.0.10\n  ports:\n  - {port: 80}\n");
-	assert_int_equal(sl_compile(&st, &c, err, sizeof(err)), -EINVAL);
+	assert_int_equal(sl_compile(&st, NULL, &c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "t.yaml:1:1: "));
 	assert_non_null(strstr(err, "already used by service"));
 	assert_int_equal(c.fe.used, 0);

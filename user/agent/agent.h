@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "agent/datapath.h"
+#include "agent/identity.h"
 #include "agent/lb_sync.h"
 #include "common/buf.h"
 #include "common/htab.h"
@@ -25,6 +26,7 @@ struct sl_agent {
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;
+	struct sl_identity id;
 	struct sl_store store;
 	struct sl_compiled compiled; /* what the maps hold now */
 	struct sl_htab dir_keys; /* store keys that came from --config-dir */

@@ -7,45 +7,9 @@
 #include <string.h>
 
 #include "agent/agent.h"
+#include "agent/render.h"
 #include "config/emit.h"
 #include "model/objects.h"
-
-static const char *proto_name(uint8_t p)
-{
-	return p == 17 ? "UDP" : "TCP";
-}
-
-static void fmt_backend(const struct sl_backend *b, char *buf, size_t len)
-{
-	struct sl_ip ip = { .family = 6 };
-	char a[INET6_ADDRSTRLEN];
-
-	memcpy(ip.b, &b->addr, 16);
-	ip.family = !memcmp(ip.b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) ? 4 : 6;
-	sl_ip_format(&ip, a, sizeof(a));
-	snprintf(buf, len, ip.family == 6 ? "[%s]:%u" : "%s:%u", a, ntohs(b->port));
-}
-
-/* Frontends of one Service, in ClusterIP then port order. */
-static size_t service_frontends(const struct sl_agent *a, const struct sl_object *svc,
-				const struct sl_frontend **out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < svc->svc.ncluster_ips; i++) {
-		for (size_t p = 0; p < svc->svc.nports && n < max; p++) {
-			struct sl_svc_key k = {};
-
-			memcpy(&k.addr, svc->svc.cluster_ips[i].b, 16);
-			k.port = htons(svc->svc.ports[p].port);
-			k.proto = svc->svc.ports[p].protocol;
-			out[n] = sl_htab_get(&a->compiled.fe, &k, sizeof(k));
-			if (out[n])
-				n++;
-		}
-	}
-	return n;
-}
 
 static bool ns_match(const struct sl_request *r, const struct sl_object *o)
 {
@@ -62,8 +26,9 @@ static void list_services(struct sl_agent *a, struct sl_request *r, bool wide,
 	for (size_t i = 0; i < n; i++) {
 		const struct sl_service *s = &v[i]->svc;
 		const struct sl_frontend *fe[64];
-		char ips[128] = "", ports[256] = "", ip[64];
-		size_t nfe = service_frontends(a, v[i], fe, 64), ready = 0;
+		char ips[128] = "", ports[256] = "", ip[64], vb[80];
+		size_t nfe = sl_service_frontends(a, v[i], fe, 64);
+		uint32_t ready = 0;
 
 		for (size_t k = 0; k < s->ncluster_ips; k++) {
 			sl_ip_format(&s->cluster_ips[k], ip, sizeof(ip));
@@ -74,28 +39,22 @@ static void list_services(struct sl_agent *a, struct sl_request *r, bool wide,
 			snprintf(ips, sizeof(ips), "%s", s->headless ? "None" : "<none>");
 		for (size_t p = 0; p < s->nports; p++)
 			snprintf(ports + strlen(ports), sizeof(ports) - strlen(ports), "%s%u/%s",
-				 p ? "," : "", s->ports[p].port, proto_name(s->ports[p].protocol));
+				 p ? "," : "", s->ports[p].port,
+				 sl_proto_name(s->ports[p].protocol));
 		for (size_t f = 0; f < nfe; f++)
-			ready = fe[f]->nbe > ready ? fe[f]->nbe : ready;
-		sl_buf_printf(&r->out, "%-16s %-28s %-12s %-32s %-24s %zu\n", s->meta.ns,
+			if (sl_route_backends(&fe[f]->routes[0]) > ready)
+				ready = sl_route_backends(&fe[f]->routes[0]);
+		sl_buf_printf(&r->out, "%-16s %-28s %-12s %-32s %-24s %u\n", s->meta.ns,
 			      s->meta.name,
 			      s->type == SL_SVC_EXTERNAL_NAME ? "ExternalName" : "ClusterIP", ips,
 			      ports[0] ? ports : "<none>", ready);
-		if (!wide)
-			continue;
-		for (size_t f = 0; f < nfe; f++) {
+		for (size_t f = 0; wide && f < nfe; f++) {
 			struct sl_backend vip = { .addr = fe[f]->key.addr,
 						  .port = fe[f]->key.port };
-			char vb[80], bb[80];
 
-			fmt_backend(&vip, vb, sizeof(vb));
-			sl_buf_printf(&r->out, "    %s/%s ->", vb, proto_name(fe[f]->key.proto));
-			for (uint32_t b = 0; b < fe[f]->nbe; b++) {
-				fmt_backend(&fe[f]->be[b], bb, sizeof(bb));
-				sl_buf_printf(&r->out, " %s", bb);
-			}
-			sl_buf_printf(&r->out, "%s\n",
-				      fe[f]->nbe ? "" : " (no endpoints: refused)");
+			sl_fmt_backend(&vip, vb, sizeof(vb));
+			sl_buf_printf(&r->out, "    %s/%s ->", vb, sl_proto_name(fe[f]->key.proto));
+			sl_print_route(&r->out, &fe[f]->routes[0], true);
 		}
 	}
 }
@@ -106,18 +65,21 @@ static void list_endpoints(struct sl_agent *a, struct sl_request *r, bool wide,
 	sl_buf_printf(&r->out, "%-16s %-28s %s\n", "NAMESPACE", "NAME", "ENDPOINTS");
 	for (size_t i = 0; i < n; i++) {
 		const struct sl_frontend *fe[64];
-		size_t nfe = service_frontends(a, v[i], fe, 64), shown = 0, total = 0;
+		size_t nfe = sl_service_frontends(a, v[i], fe, 64), shown = 0, total = 0;
 		struct sl_buf line = {};
+		char bb[80];
 
 		for (size_t f = 0; f < nfe; f++) {
-			for (uint32_t b = 0; b < fe[f]->nbe; b++, total++) {
-				char bb[80];
+			const struct sl_fe_route *rt = &fe[f]->routes[0];
 
-				if (!wide && shown == 3)
-					continue;
-				fmt_backend(&fe[f]->be[b], bb, sizeof(bb));
-				sl_buf_printf(&line, "%s%s", shown ? "," : "", bb);
-				shown++;
+			for (uint32_t d = 0; d < rt->ndest; d++) {
+				for (uint32_t b = 0; b < rt->dest[d].nbe; b++, total++) {
+					if (!wide && shown == 3)
+						continue;
+					sl_fmt_backend(&rt->dest[d].be[b], bb, sizeof(bb));
+					sl_buf_printf(&line, "%s%s", shown ? "," : "", bb);
+					shown++;
+				}
 			}
 		}
 		if (total > shown)
@@ -125,6 +87,37 @@ static void list_endpoints(struct sl_agent *a, struct sl_request *r, bool wide,
 		sl_buf_printf(&r->out, "%-16s %-28s %s\n", v[i]->meta.ns, v[i]->meta.name,
 			      line.len ? line.p : "<none>");
 		sl_buf_free(&line);
+	}
+}
+
+static void list_destination_rules(struct sl_request *r, const struct sl_object **v, size_t n)
+{
+	sl_buf_printf(&r->out, "%-16s %-28s %-40s %s\n", "NAMESPACE", "NAME", "HOST", "SUBSETS");
+	for (size_t i = 0; i < n; i++) {
+		const struct sl_destination_rule *dr = &v[i]->dr;
+		struct sl_buf ss = {};
+
+		for (size_t k = 0; k < dr->nsubsets; k++)
+			sl_buf_printf(&ss, "%s%s", k ? "," : "", dr->subsets[k].name);
+		sl_buf_printf(&r->out, "%-16s %-28s %-40s %s\n", dr->meta.ns, dr->meta.name,
+			      dr->host, ss.len ? ss.p : "<none>");
+		sl_buf_free(&ss);
+	}
+}
+
+static void list_virtual_services(struct sl_request *r, const struct sl_object **v, size_t n)
+{
+	sl_buf_printf(&r->out, "%-16s %-28s %-40s %s\n", "NAMESPACE", "NAME", "HOSTS",
+		      "TCP-ROUTES");
+	for (size_t i = 0; i < n; i++) {
+		const struct sl_virtual_service *vs = &v[i]->vs;
+		struct sl_buf hs = {};
+
+		for (size_t k = 0; k < vs->nhosts; k++)
+			sl_buf_printf(&hs, "%s%s", k ? "," : "", vs->hosts[k]);
+		sl_buf_printf(&r->out, "%-16s %-28s %-40s %zu\n", vs->meta.ns, vs->meta.name,
+			      hs.len ? hs.p : "", vs->ntcp);
+		sl_buf_free(&hs);
 	}
 }
 
@@ -180,6 +173,11 @@ static int resource_kind(const char *res, bool *endpoints)
 		return SL_KIND_ENDPOINT_SLICE;
 	if (!strcmp(res, "pods") || !strcmp(res, "pod") || !strcmp(res, "po"))
 		return SL_KIND_POD;
+	if (!strcmp(res, "destinationrules") || !strcmp(res, "destinationrule") ||
+	    !strcmp(res, "dr"))
+		return SL_KIND_DESTINATION_RULE;
+	if (!strcmp(res, "virtualservices") || !strcmp(res, "virtualservice") || !strcmp(res, "vs"))
+		return SL_KIND_VIRTUAL_SERVICE;
 	return -EINVAL;
 }
 
@@ -245,81 +243,12 @@ void sl_cmd_get(struct sl_agent *a, struct sl_request *r)
 		list_services(a, r, out != NULL, v, k);
 	else if (kind == SL_KIND_ENDPOINT_SLICE)
 		list_slices(r, v, k);
+	else if (kind == SL_KIND_DESTINATION_RULE)
+		list_destination_rules(r, v, k);
+	else if (kind == SL_KIND_VIRTUAL_SERVICE)
+		list_virtual_services(r, v, k);
 	else
 		list_pods(r, v, k);
 out:
 	free(all);
-}
-
-void sl_cmd_describe(struct sl_agent *a, struct sl_request *r)
-{
-	const char *res = sl_req_arg(r, "resource"), *ns = sl_req_arg(r, "namespace");
-	const char *name = sl_req_arg(r, "name");
-	const struct sl_object *o;
-	const struct sl_service *s;
-	char ip[64];
-
-	if (!res || !name ||
-	    (strcmp(res, "service") && strcmp(res, "services") && strcmp(res, "svc"))) {
-		sl_buf_printf(&r->err, "error: usage: sluicectl describe service NAMESPACE/NAME\n");
-		r->status = 2;
-		return;
-	}
-	o = sl_store_get(&a->store, SL_KIND_SERVICE, ns ? ns : "default", name);
-	if (!o) {
-		sl_buf_printf(&r->err, "error: service %s/%s not found\n", ns ? ns : "default",
-			      name);
-		r->status = 1;
-		return;
-	}
-	s = &o->svc;
-	sl_buf_printf(&r->out, "Name:        %s\nNamespace:   %s\n", s->meta.name, s->meta.ns);
-	sl_buf_printf(&r->out, "Type:        %s%s\n",
-		      s->type == SL_SVC_EXTERNAL_NAME ? "ExternalName" : "ClusterIP",
-		      s->headless ? " (headless: nothing to load-balance)" : "");
-	sl_buf_printf(&r->out, "IPs:        ");
-	for (size_t k = 0; k < s->ncluster_ips; k++)
-		sl_buf_printf(&r->out, " %s", sl_ip_format(&s->cluster_ips[k], ip, sizeof(ip)));
-	sl_buf_printf(&r->out, "%s\nApplied from: %s:%d:%d\n", s->ncluster_ips ? "" : " <none>",
-		      s->meta.pos.file, s->meta.pos.line, s->meta.pos.col);
-	for (size_t p = 0; p < s->nports; p++) {
-		const struct sl_svc_port *sp = &s->ports[p];
-		char tp[80];
-
-		if (sp->target_port_name)
-			snprintf(tp, sizeof(tp), "%s (named)", sp->target_port_name);
-		else
-			snprintf(tp, sizeof(tp), "%u", sp->target_port);
-		sl_buf_printf(&r->out, "Port:        %s %u/%s -> targetPort %s\n",
-			      sp->name[0] ? sp->name : "<unnamed>", sp->port,
-			      proto_name(sp->protocol), tp);
-		for (size_t k = 0; k < s->ncluster_ips; k++) {
-			struct sl_svc_key key = {};
-			const struct sl_frontend *fe;
-			struct sl_backend vip;
-			char vb[80], bb[80];
-
-			memcpy(&key.addr, s->cluster_ips[k].b, 16);
-			key.port = htons(sp->port);
-			key.proto = sp->protocol;
-			fe = sl_htab_get(&a->compiled.fe, &key, sizeof(key));
-			vip = (struct sl_backend){ .addr = key.addr, .port = key.port };
-			fmt_backend(&vip, vb, sizeof(vb));
-			if (!fe) {
-				sl_buf_printf(&r->out, "  %s: not programmed\n", vb);
-				continue;
-			}
-			sl_buf_printf(
-				&r->out, "  Frontend %s/%s (service id %#x): %u backend%s%s\n", vb,
-				proto_name(sp->protocol), fe->svc_id, fe->nbe,
-				fe->nbe == 1 ? "" : "s",
-				fe->serving_fallback ? " (none ready: using serving endpoints)"
-				: fe->nbe	     ? ""
-						     : " (connections are refused)");
-			for (uint32_t b = 0; b < fe->nbe; b++) {
-				fmt_backend(&fe->be[b], bb, sizeof(bb));
-				sl_buf_printf(&r->out, "    %s\n", bb);
-			}
-		}
-	}
 }

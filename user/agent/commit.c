@@ -2,6 +2,7 @@
 /* The one path by which a change of desired state reaches the kernel. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +18,24 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Connected UDP sockets of local pods that point at a backend the apply removed are
+ * destroyed, so their applications reconnect through the VIP. */
+static void move_udp_sockets(struct sl_agent *a, struct sl_lb_result *res)
+{
+	int fds[1024];
+	size_t n;
+
+	if (res->ngone && a->dp.feat.sock_destroy) {
+		n = sl_identity_netns(&a->id, fds, sizeof(fds) / sizeof(fds[0]));
+		sl_dp_destroy_udp(&a->dp, res->gone, res->ngone, fds, n);
+		for (size_t i = 0; i < n; i++)
+			close(fds[i]);
+	}
+	free(res->gone);
+	res->gone = NULL;
+	res->ngone = 0;
+}
+
 int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf *err)
 {
 	struct sl_compiled next = {};
@@ -25,7 +44,9 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 	uint64_t t0 = now_us();
 	int ret;
 
-	ret = sl_compile(&a->store, &next, msg, sizeof(msg));
+	struct sl_compile_opts copts = { .node = a->node };
+
+	ret = sl_compile(&a->store, &copts, &next, msg, sizeof(msg));
 	if (ret)
 		goto fail;
 	ret = sl_persist_write_tmp(a, tmp, sizeof(tmp));
@@ -49,12 +70,16 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 			 strerror(-ret));
 		if (sl_lb_sync_apply(&a->lb, &a->compiled, &undo, m2, sizeof(m2)))
 			pr_err("restoring the maps after a state-file error failed: %s", m2);
+		free(undo.gone);
+		free(res.gone);
 		goto fail_compiled;
 	}
 	/* The old compiled state points into objects the commit frees. */
 	sl_compiled_free(&a->compiled);
 	a->compiled = next;
 	sl_store_txn_commit(txn);
+	sl_identity_sync(&a->id, &a->store);
+	move_udp_sockets(a, &res);
 	a->applies++;
 	a->last_apply_us = now_us() - t0;
 	pr_debug("applied: %zu frontends added, %zu changed, %zu removed, %zu unchanged in %llu us",

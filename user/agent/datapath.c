@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <dirent.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -18,7 +19,9 @@
 #include "agent/datapath.h"
 #include "agent/features.h"
 #include "common/log.h"
+#include "sock_destroy.skel.h"
 #include "sock_lb.skel.h"
+#include "sockops.skel.h"
 
 static const struct {
 	const char *name; /* also the link's pin name: link_<name> */
@@ -32,6 +35,7 @@ static const struct {
 	[SL_HOOK_RECVMSG6] = { "recvmsg6", BPF_CGROUP_UDP6_RECVMSG },
 	[SL_HOOK_GETPEERNAME4] = { "getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
 	[SL_HOOK_GETPEERNAME6] = { "getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
+	[SL_HOOK_SOCKOPS] = { "sockops", BPF_CGROUP_SOCK_OPS },
 };
 
 static const char *const stat_names[SL_STAT__MAX] = {
@@ -43,6 +47,10 @@ static const char *const stat_names[SL_STAT__MAX] = {
 	[SL_STAT_PEERNAME_REVNAT] = "getpeername_vip_restored",
 	[SL_STAT_BSET_MISS] = "backend_slot_missing",
 	[SL_STAT_REVNAT_FULL] = "udp_revnat_update_failed",
+	[SL_STAT_POOL_FULL] = "connect_pool_full",
+	[SL_STAT_AFFINITY_HIT] = "affinity_hit",
+	[SL_STAT_SRC_ROUTE_HIT] = "source_route_hit",
+	[SL_STAT_UDP_DESTROYED] = "udp_socket_destroyed",
 };
 
 const char *sl_hook_name(enum sl_hook h)
@@ -55,8 +63,10 @@ const char *sl_stat_name(enum sl_stat s)
 	return s < SL_STAT__MAX ? stat_names[s] : "?";
 }
 
-static struct bpf_program *hook_prog(struct sock_lb_bpf *skel, enum sl_hook h)
+static struct bpf_program *hook_prog(struct sl_datapath *dp, enum sl_hook h)
 {
+	struct sock_lb_bpf *skel = dp->skel;
+
 	switch (h) {
 	case SL_HOOK_CONNECT4:
 		return skel->progs.sl_connect4;
@@ -74,6 +84,8 @@ static struct bpf_program *hook_prog(struct sock_lb_bpf *skel, enum sl_hook h)
 		return skel->progs.sl_getpeername4;
 	case SL_HOOK_GETPEERNAME6:
 		return skel->progs.sl_getpeername6;
+	case SL_HOOK_SOCKOPS:
+		return dp->sockops->progs.sl_sockops;
 	default:
 		return NULL;
 	}
@@ -251,7 +263,7 @@ static int attach_hooks(struct sl_datapath *dp)
 	if (fstat(dp->cgroup_fd, &st))
 		return -errno;
 	for (int h = 0; h < SL_HOOK__MAX; h++) {
-		struct bpf_program *prog = hook_prog(dp->skel, h);
+		struct bpf_program *prog = hook_prog(dp, h);
 		char path[PATH_MAX + 32];
 		struct bpf_link *link;
 		int err;
@@ -288,6 +300,36 @@ static int attach_hooks(struct sl_datapath *dp)
 		dp->links[h] = link;
 	}
 	return 0;
+}
+
+/* Which capacity flag sizes each pinned map. Every object that declares a map sizes it
+ * the same way, so the objects share the pinned copy. */
+static const struct {
+	const char *map, *flag;
+	int which; /* 0 services, 1 backends, 2 udp flows */
+} map_sizes[] = {
+	{ "sl_svc", "--max-services", 0 },	   { "sl_src_route", "--max-services", 0 },
+	{ "sl_maglev", "--max-services", 0 },	   { "sl_src", "--max-services", 0 },
+	{ "sl_pool", "--max-services", 0 },	   { "sl_bset", "--max-backends", 1 },
+	{ "sl_bset_rev", "--max-backends", 1 },	   { "sl_be_conns", "--max-backends", 1 },
+	{ "sl_udp_revnat", "--max-udp-flows", 2 }, { "sl_affinity", "--max-udp-flows", 2 },
+};
+
+static uint32_t size_for(const struct sl_dp_opts *o, int which)
+{
+	return which == 0 ? o->max_services : which == 1 ? o->max_backends : o->max_udp_flows;
+}
+
+static void size_maps(struct bpf_object *obj, const struct sl_dp_opts *o)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj)
+	{
+		for (size_t i = 0; i < sizeof(map_sizes) / sizeof(map_sizes[0]); i++)
+			if (!strcmp(bpf_map__name(m), map_sizes[i].map))
+				bpf_map__set_max_entries(m, size_for(o, map_sizes[i].which));
+	}
 }
 
 int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
@@ -330,9 +372,7 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		pr_err("opening the BPF object: %s", strerror(-err));
 		goto fail;
 	}
-	bpf_map__set_max_entries(dp->skel->maps.sl_svc, o->max_services);
-	bpf_map__set_max_entries(dp->skel->maps.sl_bset, o->max_backends);
-	bpf_map__set_max_entries(dp->skel->maps.sl_udp_revnat, o->max_udp_flows);
+	size_maps(dp->skel->obj, o);
 	dp->skel->rodata->cfg_refuse_with_econnrefused = dp->feat.set_retval;
 	err = sock_lb_bpf__load(dp->skel);
 	if (err) {
@@ -340,8 +380,37 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		       strerror(-err));
 		goto fail;
 	}
+	/* The other objects reuse the maps sock_lb just created or adopted. */
+	dp->sockops = sockops_bpf__open_opts(&oopts);
+	if (!dp->sockops) {
+		err = -errno;
+		goto fail;
+	}
+	size_maps(dp->sockops->obj, o);
+	err = sockops_bpf__load(dp->sockops);
+	if (err) {
+		pr_err("loading the sockops program: %s", strerror(-err));
+		goto fail;
+	}
+	dp->destroy = sock_destroy_bpf__open_opts(&oopts);
+	if (dp->destroy) {
+		size_maps(dp->destroy->obj, o);
+		if (sock_destroy_bpf__load(dp->destroy) ||
+		    !(dp->iter_link =
+			      bpf_program__attach_iter(dp->destroy->progs.sl_udp_destroy, NULL))) {
+			pr_warn("no bpf_sock_destroy in this kernel: connected UDP sockets are not moved off removed backends");
+			sock_destroy_bpf__destroy(dp->destroy);
+			dp->destroy = NULL;
+		}
+	}
+	dp->feat.sock_destroy = dp->destroy != NULL;
 	dp->svc_fd = bpf_map__fd(dp->skel->maps.sl_svc);
 	dp->bset_fd = bpf_map__fd(dp->skel->maps.sl_bset);
+	dp->bset_rev_fd = bpf_map__fd(dp->skel->maps.sl_bset_rev);
+	dp->maglev_fd = bpf_map__fd(dp->skel->maps.sl_maglev);
+	dp->src_route_fd = bpf_map__fd(dp->skel->maps.sl_src_route);
+	dp->src_fd = bpf_map__fd(dp->skel->maps.sl_src);
+	dp->cfg_fd = bpf_map__fd(dp->skel->maps.sl_cfg);
 	dp->revnat_fd = bpf_map__fd(dp->skel->maps.sl_udp_revnat);
 	dp->stats_fd = bpf_map__fd(dp->skel->maps.sl_stats);
 	dp->meta_fd = bpf_map__fd(dp->skel->maps.sl_meta);
@@ -375,6 +444,12 @@ void sl_dp_close(struct sl_datapath *dp)
 			bpf_link__destroy(dp->links[h]);
 		dp->links[h] = NULL;
 	}
+	bpf_link__destroy(dp->iter_link);
+	dp->iter_link = NULL;
+	sock_destroy_bpf__destroy(dp->destroy);
+	dp->destroy = NULL;
+	sockops_bpf__destroy(dp->sockops);
+	dp->sockops = NULL;
 	sock_lb_bpf__destroy(dp->skel);
 	dp->skel = NULL;
 	if (dp->cgroup_fd >= 0)
@@ -415,6 +490,49 @@ int sl_dp_cleanup(const char *bpffs)
 			err = -errno;
 	}
 	return err;
+}
+
+int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, size_t ngone,
+		      const int *netns_fds, size_t nnetns)
+{
+	int gone_fd, self, total = 0, err = 0;
+	uint8_t one = 1;
+	char buf[64];
+
+	if (!dp->destroy || !ngone || !nnetns)
+		return 0;
+	gone_fd = bpf_map__fd(dp->destroy->maps.sl_gone);
+	for (size_t i = 0; i < ngone && i < bpf_map__max_entries(dp->destroy->maps.sl_gone); i++)
+		bpf_map_update_elem(gone_fd, &gone[i], &one, BPF_ANY);
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		err = -errno;
+		goto out;
+	}
+	/* A UDP iterator walks the sockets of the network namespace it is created in. */
+	for (size_t i = 0; i < nnetns; i++) {
+		int it;
+
+		if (setns(netns_fds[i], CLONE_NEWNET))
+			continue;
+		it = bpf_iter_create(bpf_link__fd(dp->iter_link));
+		if (it >= 0) {
+			while (read(it, buf, sizeof(buf)) > 0)
+				;
+			close(it);
+			total++;
+		}
+	}
+	if (setns(self, CLONE_NEWNET)) {
+		/* Cannot happen for our own namespace; nothing else would work after it. */
+		pr_err("returning to the agent's network namespace: %s", strerror(errno));
+		abort();
+	}
+	close(self);
+out:
+	for (size_t i = 0; i < ngone; i++)
+		bpf_map_delete_elem(gone_fd, &gone[i]);
+	return err ? err : total;
 }
 
 int sl_dp_read_stats(const struct sl_datapath *dp, uint64_t out[SL_STAT__MAX])

@@ -16,6 +16,8 @@
 #include "sluice/abi.h"
 
 struct sock_lb_bpf;
+struct sockops_bpf;
+struct sock_destroy_bpf;
 struct bpf_link;
 
 enum sl_hook {
@@ -27,12 +29,14 @@ enum sl_hook {
 	SL_HOOK_RECVMSG6,
 	SL_HOOK_GETPEERNAME4,
 	SL_HOOK_GETPEERNAME6,
+	SL_HOOK_SOCKOPS,
 	SL_HOOK__MAX,
 };
 
 struct sl_features {
 	bool set_retval; /* sock_addr programs may choose the errno (ECONNREFUSED) */
 	bool bpf_stats; /* kernel.bpf_stats_enabled */
+	bool sock_destroy; /* bpf_sock_destroy from a UDP socket iterator loaded */
 };
 
 struct sl_dp_opts {
@@ -43,12 +47,16 @@ struct sl_dp_opts {
 
 struct sl_datapath {
 	struct sock_lb_bpf *skel;
+	struct sockops_bpf *sockops;
+	struct sock_destroy_bpf *destroy; /* NULL without sock_destroy support */
+	struct bpf_link *iter_link; /* the UDP iterator, not pinned: made at start */
 	struct bpf_link *links[SL_HOOK__MAX];
 	bool link_adopted[SL_HOOK__MAX];
 	int cgroup_fd;
 	bool maps_adopted; /* pinned maps existed before this start */
 	struct sl_features feat;
-	int svc_fd, bset_fd, revnat_fd, stats_fd, meta_fd;
+	int svc_fd, bset_fd, bset_rev_fd, maglev_fd, src_route_fd, src_fd, cfg_fd, revnat_fd,
+		stats_fd, meta_fd;
 	char bpffs[PATH_MAX];
 	char cgroup[PATH_MAX];
 };
@@ -61,6 +69,10 @@ void sl_dp_close(struct sl_datapath *dp);
 int sl_dp_cleanup(const char *bpffs);
 
 const char *sl_hook_name(enum sl_hook h);
+/* Destroys connected UDP sockets whose backend is in gone[], in each network namespace
+ * of netns_fds (the pods'). Returns the number destroyed, or -errno. */
+int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, size_t ngone,
+		      const int *netns_fds, size_t nnetns);
 /* Counter totals over all CPUs. */
 int sl_dp_read_stats(const struct sl_datapath *dp, uint64_t out[SL_STAT__MAX]);
 const char *sl_stat_name(enum sl_stat s);

@@ -107,14 +107,18 @@ static int run(struct sl_agent *a)
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = ifd, .events = POLLIN },
 		};
-		/* Pending backend-set garbage is collected once the loop is idle. */
-		int timeout = sl_lb_sync_pending_gc(&a->lb) ? 0 : -1;
+		/* Pending backend-set garbage is collected once the loop is idle; pod
+		 * cgroups are rescanned every second (pods come and go on their own). */
+		int timeout = sl_lb_sync_pending_gc(&a->lb) ? 0 : 1000;
 		int n = poll(p, ifd >= 0 ? 3 : 2, timeout);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n == 0) {
-			sl_lb_sync_gc(&a->lb);
+			if (sl_lb_sync_pending_gc(&a->lb))
+				sl_lb_sync_gc(&a->lb);
+			else
+				sl_identity_sync(&a->id, &a->store);
 			continue;
 		}
 		if (p[1].revents) {
@@ -172,7 +176,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	static char hostname[256], cgroot[PATH_MAX];
+	static char hostname[256], cgroot[PATH_MAX], cg2root[PATH_MAX];
 	struct sl_agent a = {
 		.socket_path = "/run/sluice/sluiced.sock",
 		.state_dir = "/var/lib/sluice",
@@ -271,10 +275,25 @@ int main(int argc, char **argv)
 		a.dp.maps_adopted ? "adopted" : "created", a.dpo.bpffs, a.dpo.cgroup,
 		a.dp.feat.set_retval ? "refusals return ECONNREFUSED"
 				     : "refusals return EPERM: kernel lacks bpf_set_retval");
-	err = sl_lb_sync_init(&a.lb, a.dp.svc_fd, a.dp.bset_fd, a.dpo.max_services,
-			      a.dpo.max_backends);
+	{
+		struct sl_lb_fds fds = { .svc = a.dp.svc_fd,
+					 .src_route = a.dp.src_route_fd,
+					 .bset = a.dp.bset_fd,
+					 .bset_rev = a.dp.bset_rev_fd,
+					 .maglev = a.dp.maglev_fd };
+		struct sl_lb_limits lim = { .max_services = a.dpo.max_services,
+					    .max_backends = a.dpo.max_backends };
+
+		err = sl_lb_sync_init(&a.lb, &fds, &lim);
+	}
 	if (err) {
 		pr_err("reading the pinned service maps: %s", strerror(-err));
+		goto out;
+	}
+	if (sl_find_cgroup2_root(cg2root, sizeof(cg2root)) ||
+	    sl_identity_init(&a.id, a.dp.src_fd, a.dp.cfg_fd, cg2root, a.dpo.cgroup)) {
+		pr_err("--cgroup %s is not below the cgroup v2 mount", a.dpo.cgroup);
+		err = -EINVAL;
 		goto out;
 	}
 	err = sl_persist_load(&a);
@@ -295,6 +314,7 @@ out:
 	}
 	sl_config_dir_close();
 	sl_compiled_free(&a.compiled);
+	sl_identity_free(&a.id);
 	sl_lb_sync_free(&a.lb);
 	sl_store_free(&a.store);
 	sl_dp_close(&a.dp);

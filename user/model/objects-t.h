@@ -64,6 +64,11 @@ struct sl_service {
 	struct sl_meta_obj meta;
 	enum sl_svc_type type;
 	bool headless; /* clusterIP: None */
+	char *external_name; /* spec.externalName (ExternalName type), else NULL */
+	bool affinity_client_ip; /* sessionAffinity: ClientIP */
+	uint32_t
+		affinity_timeout_s; /* sessionAffinityConfig.clientIP.timeoutSeconds (default 10800) */
+	bool internal_local; /* internalTrafficPolicy: Local */
 	struct sl_ip cluster_ips[2]; /* clusterIPs (or clusterIP), primary first */
 	size_t ncluster_ips;
 	struct sl_svc_port *ports;
@@ -102,10 +107,14 @@ struct sl_pod {
 	size_t npod_ips;
 };
 
+#include "model/istio-t.h"
+
 enum sl_kind {
 	SL_KIND_SERVICE = 1,
 	SL_KIND_ENDPOINT_SLICE,
 	SL_KIND_POD,
+	SL_KIND_DESTINATION_RULE,
+	SL_KIND_VIRTUAL_SERVICE,
 };
 
 /* One decoded document. */
@@ -116,6 +125,8 @@ struct sl_object {
 		struct sl_service svc;
 		struct sl_endpoint_slice eps;
 		struct sl_pod pod;
+		struct sl_destination_rule dr;
+		struct sl_virtual_service vs;
 	};
 };
 

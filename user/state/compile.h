@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Compiles the desired state (Services + EndpointSlices) into the frontends the
- * kernel's sl_svc / sl_bset maps must hold: for every ClusterIP x port x protocol, the
- * sorted list of backend addresses a new connection may go to.
+ * Compiles the desired state (Services, EndpointSlices, Pods, DestinationRules,
+ * VirtualServices) into the frontends the kernel's maps must hold: for every ClusterIP x
+ * port x protocol, the route new connections take (weighted destinations, each a sorted
+ * backend list with its load-balancing algorithm), and the routes of local client pods
+ * that VirtualService source matches send elsewhere.
  */
 #ifndef SLUICE_STATE_COMPILE_H
 #define SLUICE_STATE_COMPILE_H
@@ -15,25 +17,67 @@
 #include "sluice/abi.h"
 #include "state/store.h"
 
+struct sl_fe_dest {
+	struct sl_backend *be; /* sorted, no duplicates */
+	uint32_t nbe;
+	uint32_t weight; /* 1..100 */
+	uint8_t algo; /* enum sl_algo */
+	uint32_t maglev_size; /* SL_ALGO_MAGLEV */
+	uint32_t max_conns; /* 0 = no limit */
+	uint32_t pool_id;
+	const struct sl_object *svc; /* destination Service; NULL: the host names none */
+	const char *subset; /* NULL: every endpoint */
+	uint16_t port; /* destination Service port */
+	bool serving_fallback; /* no endpoint was ready: serving ones are used */
+	bool subset_missing; /* the subset is defined by no DestinationRule */
+};
+
+struct sl_fe_route {
+	uint32_t ndest;
+	struct sl_fe_dest dest[SL_MAX_DESTS];
+	int vs_route; /* index of the VirtualService tcp route; -1: the Service itself */
+};
+
+/* A local client pod whose connections take another route than the default. */
+struct sl_fe_src {
+	uint32_t pod_id;
+	const struct sl_object *pod;
+	size_t route; /* index into sl_frontend.routes */
+};
+
 struct sl_frontend {
 	struct sl_svc_key key;
 	uint32_t svc_id;
-	uint32_t nbe;
-	struct sl_backend *be; /* sorted, no duplicates */
+	uint32_t flags; /* enum sl_svc_flags */
+	uint32_t affinity_timeout_s;
+	uint32_t route_id; /* unique per frontend */
 	const struct sl_object *svc; /* the Service in the store */
 	size_t port_idx; /* index into svc->svc.ports */
-	bool serving_fallback; /* no endpoint was ready: serving ones are used */
+	const struct sl_object *vs; /* the VirtualService that routes it, or NULL */
+	struct sl_fe_route *routes; /* routes[0] is the default */
+	size_t nroutes;
+	struct sl_fe_src *src; /* sorted by pod_id */
+	size_t nsrc;
+	uint32_t nslots; /* backends over all routes' destinations */
+	uint64_t digest; /* hash of everything the kernel is given for this frontend */
 };
 
 struct sl_compiled {
 	struct sl_htab fe; /* struct sl_svc_key -> struct sl_frontend * */
-	size_t nslots; /* sum of nbe */
+	size_t nslots; /* sum of nslots */
+	size_t nsrc; /* sum of nsrc */
+	size_t nmaglev; /* destinations that need a Maglev table */
+};
+
+struct sl_compile_opts {
+	const char *node; /* this node: internalTrafficPolicy Local, local client pods */
 };
 
 /* Fills out (which must be zeroed) from st. On a conflict (two Services claiming the
- * same ClusterIP:port/protocol, a service port with too many backends) returns -EINVAL
- * with "FILE:LINE:COL: message" in err. */
-int sl_compile(const struct sl_store *st, struct sl_compiled *out, char *err, size_t errlen);
+ * same ClusterIP:port/protocol, two VirtualServices for one host, a route that cannot
+ * be resolved, too many backends) returns -EINVAL with "FILE:LINE:COL: message" in err. */
+int sl_compile(const struct sl_store *st, const struct sl_compile_opts *o, struct sl_compiled *out,
+	       char *err, size_t errlen);
 void sl_compiled_free(struct sl_compiled *c);
 
 /* Whether an endpoint may receive new connections: kube-proxy's rule. `ready` is true
@@ -43,5 +87,12 @@ void sl_endpoint_usable(const struct sl_endpoint *ep, bool *ready, bool *serving
 
 /* Stable 32-bit id of a service port (telemetry, describe). */
 uint32_t sl_svc_port_id(const struct sl_service *svc, const struct sl_svc_port *p);
+/* Stable 32-bit id of a Pod (hash of namespace/name), never 0. */
+uint32_t sl_pod_id(const struct sl_meta_obj *m);
+/* The Service (namespace, name) an Istio host names, seen from namespace ns:
+ * "reviews", "reviews.prod", "reviews.prod.svc", "reviews.prod.svc.cluster.local".
+ * Returns false for other names (external hosts). */
+bool sl_istio_host_service(const char *host, const char *ns, char *svc_ns, size_t nslen,
+			   char *svc_name, size_t namelen);
 
 #endif

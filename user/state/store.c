@@ -18,9 +18,16 @@ int sl_object_key(const struct sl_object *o, char *buf, size_t len)
 
 int sl_object_ref(const struct sl_object *o, char *buf, size_t len)
 {
-	const char *kind = o->kind == SL_KIND_SERVICE	       ? "service"
-			   : o->kind == SL_KIND_ENDPOINT_SLICE ? "endpointslice"
-							       : "pod";
+	static const char *const names[] = {
+		[SL_KIND_SERVICE] = "service",
+		[SL_KIND_ENDPOINT_SLICE] = "endpointslice",
+		[SL_KIND_POD] = "pod",
+		[SL_KIND_DESTINATION_RULE] = "destinationrule",
+		[SL_KIND_VIRTUAL_SERVICE] = "virtualservice",
+	};
+	const char *kind = (size_t)o->kind < sizeof(names) / sizeof(names[0]) && names[o->kind]
+				   ? names[o->kind]
+				   : "object";
 	int n = snprintf(buf, len, "%s/%s/%s", kind, o->meta.ns, o->meta.name);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
