@@ -1,19 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * TCP connection events of mesh workloads. Today: live connection counts per pool
- * (connectionPool.tcp.maxConnections) and per backend (LEAST_REQUEST), +1 when a
- * translated connection starts, -1 when it closes.
+ * TCP connection events of mesh workloads:
+ * - live connection counts per pool (connectionPool.tcp.maxConnections) and per
+ *   backend (LEAST_REQUEST), +1 when a translated connection starts, -1 when it closes;
+ * - telemetry: connections opened and closed, bytes each way, retransmits, per
+ *   (reporter, source pod, destination pod, service port), brought up to date at close
+ *   and at least every SL_TCP_REPORT_NS while the connection lives; open and close
+ *   events with totals, smoothed RTT and duration.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
 #include "lib/maps.h"
+#include "lib/stats.h"
+#include "lib/telemetry.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define TCP_CLOSE_ 7
+#define AF_INET_ 2
 
-static __always_inline void count(struct sl_sock_orig *o, __s64 delta)
+static __always_inline void count_conn(struct sl_sock_orig *o, __s64 delta)
 {
 	struct sl_backend be = { .addr = o->backend, .port = o->backend_port };
 	struct sl_pool_val *p, pzero = {};
@@ -35,11 +43,171 @@ static __always_inline void count(struct sl_sock_orig *o, __s64 delta)
 		__sync_fetch_and_add(n, delta);
 }
 
+/* A 4-byte load of a bpf_sock_ops field at its fixed offset. Verifier workaround:
+ * plain C reads inlined at several call sites get merged by the compiler into one load
+ * with a variable ctx offset, which the verifier refuses ("dereference of modified ctx
+ * ptr"); inline asm cannot be merged. */
+#define SKOPS_LOAD(skops, field)                                                                   \
+	({                                                                                         \
+		__u32 __v;                                                                         \
+		asm volatile("%[v] = *(u32 *)(%[c] + %[o])"                                        \
+			     : [v] "=r"(__v)                                                       \
+			     : [c] "r"(skops), [o] "i"(__builtin_offsetof(struct bpf_sock_ops,     \
+									  field)));                \
+		__v;                                                                               \
+	})
+
+/* The two ends of the connection as 16-byte addresses. */
+static __always_inline void sock_addrs(const struct bpf_sock_ops *skops, struct sl_addr *local,
+				       struct sl_addr *remote)
+{
+	if (SKOPS_LOAD(skops, family) == AF_INET_) {
+		local->w[0] = local->w[1] = remote->w[0] = remote->w[1] = 0;
+		local->w[2] = remote->w[2] = bpf_htonl(0x0000ffff);
+		local->w[3] = SKOPS_LOAD(skops, local_ip4);
+		remote->w[3] = SKOPS_LOAD(skops, remote_ip4);
+		return;
+	}
+	local->w[0] = SKOPS_LOAD(skops, local_ip6[0]);
+	local->w[1] = SKOPS_LOAD(skops, local_ip6[1]);
+	local->w[2] = SKOPS_LOAD(skops, local_ip6[2]);
+	local->w[3] = SKOPS_LOAD(skops, local_ip6[3]);
+	remote->w[0] = SKOPS_LOAD(skops, remote_ip6[0]);
+	remote->w[1] = SKOPS_LOAD(skops, remote_ip6[1]);
+	remote->w[2] = SKOPS_LOAD(skops, remote_ip6[2]);
+	remote->w[3] = SKOPS_LOAD(skops, remote_ip6[3]);
+}
+
+/* remote_port holds the network-order port in its upper 16 bits on little-endian
+ * machines (the kernel's historical layout); local_port is host order. */
+static __always_inline __be16 remote_port(const struct bpf_sock_ops *skops)
+{
+	return (__be16)(SKOPS_LOAD(skops, remote_port) >> 16);
+}
+
+static __always_inline __be16 local_port(const struct bpf_sock_ops *skops)
+{
+	return bpf_htons((__u16)SKOPS_LOAD(skops, local_port));
+}
+
+/* Adds what the connection sent and received since the last flush. */
+static __always_inline void tel_flush(struct bpf_sock_ops *skops, struct sl_sock_tel *t, __u64 now,
+				      bool closing)
+{
+	struct sl_flow_counters *c = flow_counters(&t->key);
+	__u64 sent = skops->bytes_acked, received = skops->bytes_received;
+	__u32 retrans = skops->total_retrans;
+
+	t->flushed_ns = now;
+	if (!c)
+		return;
+	c->sent_bytes += sent - t->sent;
+	c->received_bytes += received - t->received;
+	c->retransmits += retrans - t->retrans;
+	if (closing)
+		c->closed++;
+	t->sent = sent;
+	t->received = received;
+	t->retrans = retrans;
+}
+
+static __always_inline void tel_open(struct bpf_sock_ops *skops, struct bpf_sock *sk, bool active)
+{
+	struct sl_addr local, remote;
+	struct sl_flow_counters *c;
+	struct sl_flow_event *e;
+	struct sl_sock_orig *o = NULL;
+	struct sl_sock_tel *t;
+	__u64 now = bpf_ktime_get_ns();
+
+	t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!t)
+		return;
+	sock_addrs(skops, &local, &remote);
+	t->key.proto = 6;
+	if (active) {
+		o = bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0);
+		t->key.reporter = SL_REPORTER_SOURCE;
+		t->key.src_pod = pod_of(&local);
+		t->key.dst_pod = pod_of(&remote);
+		t->key.svc_id = o ? o->svc_id : 0;
+		t->key.dst_port = remote_port(skops);
+	} else {
+		t->key.reporter = SL_REPORTER_DESTINATION;
+		t->key.src_pod = pod_of(&remote);
+		t->key.dst_pod = pod_of(&local);
+		t->key.dst_port = local_port(skops);
+	}
+	t->open_ns = now;
+	t->flushed_ns = now;
+	t->sent = skops->bytes_acked;
+	t->received = skops->bytes_received;
+	t->retrans = skops->total_retrans;
+	c = flow_counters(&t->key);
+	if (c)
+		c->opened++;
+	e = event_new(SL_EV_OPEN);
+	if (!e)
+		return;
+	e->proto = 6;
+	e->reporter = t->key.reporter;
+	e->src = active ? local : remote;
+	e->dst = active ? remote : local;
+	e->src_port = active ? local_port(skops) : remote_port(skops);
+	e->dst_port = t->key.dst_port;
+	e->orig = o ? o->vip : e->dst;
+	e->orig_port = o ? o->vip_port : e->dst_port;
+	e->svc_id = t->key.svc_id;
+	e->src_pod = t->key.src_pod;
+	e->dst_pod = t->key.dst_pod;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_sock *sk)
+{
+	struct sl_sock_tel *t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, 0);
+	struct sl_sock_orig *o;
+	struct sl_flow_event *e;
+	__u64 now = bpf_ktime_get_ns();
+	bool active;
+
+	if (!t || !t->open_ns)
+		return;
+	tel_flush(skops, t, now, true);
+	active = t->key.reporter == SL_REPORTER_SOURCE;
+	e = event_new(SL_EV_CLOSE);
+	if (e) {
+		struct sl_addr local, remote;
+
+		sock_addrs(skops, &local, &remote);
+		o = active ? bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0) : NULL;
+		e->proto = 6;
+		e->reporter = t->key.reporter;
+		e->src = active ? local : remote;
+		e->dst = active ? remote : local;
+		e->src_port = active ? local_port(skops) : remote_port(skops);
+		e->dst_port = t->key.dst_port;
+		e->orig = o ? o->vip : e->dst;
+		e->orig_port = o ? o->vip_port : e->dst_port;
+		e->svc_id = t->key.svc_id;
+		e->src_pod = t->key.src_pod;
+		e->dst_pod = t->key.dst_pod;
+		e->duration_ns = now - t->open_ns;
+		e->sent_bytes = t->sent;
+		e->received_bytes = t->received;
+		e->srtt_us = skops->srtt_us >> 3; /* the kernel keeps it scaled by 8 */
+		e->retransmits = t->retrans;
+		bpf_ringbuf_submit(e, 0);
+	}
+	t->open_ns = 0; /* closed once */
+}
+
 SEC("sockops")
 int sl_sockops(struct bpf_sock_ops *skops)
 {
 	struct bpf_sock *sk = skops->sk;
 	struct sl_sock_orig *o;
+	struct sl_sock_tel *t;
 
 	if (!sk)
 		return 1;
@@ -49,18 +217,40 @@ int sl_sockops(struct bpf_sock_ops *skops)
 		o = bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0);
 		if (!o || (o->flags & SL_ORIG_F_COUNTED))
 			break;
-		count(o, 1);
+		count_conn(o, 1);
 		o->flags |= SL_ORIG_F_COUNTED;
 		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
 							 BPF_SOCK_OPS_STATE_CB_FLAG);
 		break;
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		if (!cfg_telemetry)
+			break;
+		tel_open(skops, sk, skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB);
+		bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+							 BPF_SOCK_OPS_STATE_CB_FLAG |
+							 BPF_SOCK_OPS_RTT_CB_FLAG);
+		break;
+	case BPF_SOCK_OPS_RTT_CB: {
+		__u64 now;
+
+		t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, 0);
+		if (!t || !t->open_ns)
+			break;
+		now = bpf_ktime_get_ns();
+		if (now - t->flushed_ns >= SL_TCP_REPORT_NS)
+			tel_flush(skops, t, now, false);
+		break;
+	}
 	case BPF_SOCK_OPS_STATE_CB:
 		if (skops->args[1] != TCP_CLOSE_)
 			break;
+		if (cfg_telemetry)
+			tel_close(skops, sk);
 		o = bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0);
 		if (!o || !(o->flags & SL_ORIG_F_COUNTED))
 			break;
-		count(o, -1);
+		count_conn(o, -1);
 		o->flags &= ~SL_ORIG_F_COUNTED;
 		break;
 	}

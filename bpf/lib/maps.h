@@ -154,6 +154,47 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_udp_revnat SEC(".maps");
 
+/* Address -> pod, for every Pod of the cluster (telemetry attribution; later, policy).
+ * Written by sluiced from the Pod objects; read by sockops and the skb programs.
+ * Size: flag --max-backends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct sl_addr);
+	__type(value, struct sl_ip_info);
+	__uint(max_entries, SL_DEFAULT_MAX_BACKENDS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_ipcache SEC(".maps");
+
+/* Running TCP/UDP totals per (reporter, source pod, destination pod, service port).
+ * Written by sockops (TCP) and the cgroup skb programs (UDP); read and never reset by
+ * sluiced, so counters survive agent restarts. Entries of pods that are gone are
+ * evicted by sluiced. Size: flag --max-flow-keys. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__type(key, struct sl_flow_key);
+	__type(value, struct sl_flow_counters);
+	__uint(max_entries, SL_DEFAULT_MAX_FLOW_KEYS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_flow_stats SEC(".maps");
+
+/* Per TCP connection: its aggregation key and what it already reported. Written by
+ * sockops; freed with the socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct sl_sock_tel);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_sock_tel SEC(".maps");
+
+/* Flow events (struct sl_flow_event) for `sluicectl flows`. Written by the programs,
+ * drained by sluiced; when full, events are dropped and counted (SL_STAT_EVENTS_LOST). */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, SL_EVENTS_RINGBUF_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_events SEC(".maps");
+
 /* Layout identity of the pinned maps: written once by sluiced when it creates them,
  * checked by every later agent before it adopts them. Never evicted. */
 struct {

@@ -19,13 +19,17 @@
 
 /* Bumped whenever the layout or meaning of a pinned map changes. An agent finding
  * pinned maps of another version refuses to adopt them (run `sluiced --cleanup`). */
-#define SLUICE_ABI_VERSION 2
+#define SLUICE_ABI_VERSION 3
 #define SLUICE_ABI_MAGIC 0x534c4345u /* "SLCE" */
 
 /* Defaults for the capacity flags (--max-services, --max-backends, --max-udp-flows). */
 #define SL_DEFAULT_MAX_SERVICES 65536
 #define SL_DEFAULT_MAX_BACKENDS 262144
 #define SL_DEFAULT_MAX_UDP_FLOWS 65536
+#define SL_DEFAULT_MAX_FLOW_KEYS 16384 /* --max-flow-keys: telemetry aggregation keys */
+#define SL_EVENTS_RINGBUF_BYTES (4u << 20) /* flow event ring buffer */
+/* Live connections report their bytes at least this often (Istio: 15 s). */
+#define SL_TCP_REPORT_NS (5ull * 1000000000ull)
 
 /* Largest number of backends behind one service port (one backend set). */
 #define SL_MAX_BACKENDS_PER_SVC 4096
@@ -212,6 +216,98 @@ struct sl_meta {
 };
 _Static_assert(sizeof(struct sl_meta) == 16, "sl_meta size");
 
+/* sl_ipcache value, keyed by struct sl_addr: which pod an address belongs to (every
+ * Pod of the cluster, not only this node's). */
+struct sl_ip_info {
+	__u32 pod_id;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_ip_info) == 8, "sl_ip_info size");
+
+enum sl_reporter {
+	SL_REPORTER_SOURCE = 1, /* the client's socket (Istio reporter="source") */
+	SL_REPORTER_DESTINATION = 2, /* the server's socket (reporter="destination") */
+};
+
+/* sl_flow_stats key: what TCP telemetry is aggregated by. Pods, not connections, so
+ * the number of keys is bounded by pod pairs; user space aggregates further to Istio's
+ * per-workload labels. */
+struct sl_flow_key {
+	__u32 src_pod; /* 0: the client is not a known pod */
+	__u32 dst_pod; /* 0: the server is not a known pod */
+	__u32 svc_id; /* the service port dialed (source side); 0: a pod IP was dialed */
+	__u8 reporter; /* enum sl_reporter */
+	__u8 proto; /* IPPROTO_TCP or IPPROTO_UDP */
+	__be16 dst_port; /* the server's port */
+};
+_Static_assert(sizeof(struct sl_flow_key) == 16, "sl_flow_key size");
+
+/* sl_flow_stats value (per CPU; sum the CPUs). */
+struct sl_flow_counters {
+	__u64 opened;
+	__u64 closed;
+	__u64 sent_bytes; /* TCP: bytes acked by the peer; UDP: payload sent */
+	__u64 received_bytes;
+	__u64 retransmits; /* TCP segments retransmitted */
+	__u64 packets; /* UDP datagrams, both directions */
+};
+_Static_assert(sizeof(struct sl_flow_counters) == 48, "sl_flow_counters size");
+
+/* sl_sock_tel (socket storage): telemetry state of one TCP connection. */
+struct sl_sock_tel {
+	struct sl_flow_key key;
+	__u64 open_ns; /* bpf_ktime_get_ns() at establishment */
+	__u64 flushed_ns; /* last time the byte counters were brought up to date */
+	__u64 sent; /* bytes already added to sl_flow_stats */
+	__u64 received;
+	__u32 retrans;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_sock_tel) == 56, "sl_sock_tel size");
+
+enum sl_event_type {
+	SL_EV_OPEN = 1, /* TCP connection established */
+	SL_EV_CLOSE, /* TCP connection closed: totals */
+	SL_EV_DROP, /* a connection or datagram refused, see reason */
+	SL_EV_XLATE, /* a ClusterIP translated to a backend at connect */
+};
+
+/* Why something was dropped or refused: shared by the programs, the agent and the CLI
+ * (names in user space: sl_reason_name()). */
+enum sl_reason {
+	SL_REASON_NONE = 0,
+	SL_REASON_NO_ENDPOINT, /* the Service has no usable endpoint */
+	SL_REASON_POOL_FULL, /* connectionPool.tcp.maxConnections reached */
+	SL_REASON_NO_BACKEND_SLOT, /* internal: a backend slot was missing */
+	SL_REASON__MAX,
+};
+
+/* One record of the sl_events ring buffer. Addresses as in the maps. */
+struct sl_flow_event {
+	__u64 ts_ns; /* bpf_ktime_get_ns() */
+	__u64 duration_ns; /* CLOSE */
+	__u64 sent_bytes; /* CLOSE */
+	__u64 received_bytes; /* CLOSE */
+	struct sl_addr src;
+	struct sl_addr dst; /* the backend (after translation) */
+	struct sl_addr orig; /* the address dialed (a ClusterIP), or dst */
+	__be16 src_port;
+	__be16 dst_port;
+	__be16 orig_port;
+	__u8 type; /* enum sl_event_type */
+	__u8 proto;
+	__u32 svc_id;
+	__u32 src_pod;
+	__u32 dst_pod;
+	__u32 reason; /* enum sl_reason (DROP) */
+	__u32 srtt_us; /* CLOSE */
+	__u32 retransmits; /* CLOSE */
+	__u8 reporter; /* enum sl_reporter */
+	__u8 pad[3];
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct sl_flow_event) == 120, "sl_flow_event size");
+
 /* Index into the per-CPU sl_stats array. Names for user space: sl_stat_name(). */
 enum sl_stat {
 	SL_STAT_CONNECT_XLATED = 0, /* connect() to a VIP sent to a backend */
@@ -226,6 +322,8 @@ enum sl_stat {
 	SL_STAT_AFFINITY_HIT, /* sessionAffinity sent a client to its previous backend */
 	SL_STAT_SRC_ROUTE_HIT, /* a source-matched route was used */
 	SL_STAT_UDP_DESTROYED, /* connected UDP socket to a removed backend destroyed */
+	SL_STAT_EVENTS_LOST, /* flow events dropped: the ring buffer was full */
+	SL_STAT_FLOW_KEYS_FULL, /* telemetry not counted: sl_flow_stats was full */
 	SL_STAT__MAX,
 };
 

@@ -91,6 +91,8 @@ static void assert_ip(const struct sl_ip *ip, const char *text)
 	assert_string_equal(sl_ip_format(ip, buf, sizeof(buf)), text);
 }
 
+#define SVC_HEAD "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n"
+
 /* ---- valid input ---- */
 
 static void test_service_full(void **state)
@@ -206,6 +208,50 @@ static void test_service_variants(void **state)
 	assert_int_equal(l.v[2].svc.ncluster_ips, 1);
 	assert_int_equal(l.v[2].svc.cluster_ips[0].family, 6);
 	assert_int_equal(l.v[2].svc.type, SL_SVC_CLUSTER_IP);
+	sl_objects_free(&l);
+}
+
+static void test_service_affinity_local(void **state)
+{
+	struct sl_objects l = { 0 };
+	const struct sl_service *s;
+
+	decode_ok(SVC_HEAD
+		  "spec:\n  sessionAffinity: ClientIP\n"
+		  "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 60}}\n"
+		  "  internalTrafficPolicy: Local\n  ports: [{port: 80}]\n"
+		  "---\n" SVC_HEAD "spec:\n  sessionAffinity: ClientIP\n  ports: [{port: 80}]\n"
+		  "---\n" SVC_HEAD "spec:\n  sessionAffinity: ClientIP\n"
+		  "  sessionAffinityConfig: {clientIP: {}}\n  ports: [{port: 80}]\n"
+		  "---\n" SVC_HEAD "spec:\n  sessionAffinity: None\n"
+		  "  sessionAffinityConfig: {anything: 1}\n  internalTrafficPolicy: Cluster\n"
+		  "  ports: [{port: 80}]\n"
+		  "---\n" SVC_HEAD "spec:\n  type: ExternalName\n  externalName: db.example.com.\n"
+		  "  ports: [{port: 5432}]\n"
+		  "---\n" SVC_HEAD "spec:\n  externalName: ignored.example\n  ports: [{port: 1}]\n",
+		  &l, NULL);
+	assert_int_equal(l.n, 6);
+	s = &l.v[0].svc;
+	assert_true(s->affinity_client_ip);
+	assert_int_equal(s->affinity_timeout_s, 60);
+	assert_true(s->internal_local);
+	assert_null(s->external_name);
+	/* Kubernetes' default timeout, with or without an empty clientIP. */
+	assert_true(l.v[1].svc.affinity_client_ip);
+	assert_int_equal(l.v[1].svc.affinity_timeout_s, 10800);
+	assert_int_equal(l.v[2].svc.affinity_timeout_s, 10800);
+	/* None: the config is read past, whatever it holds. */
+	s = &l.v[3].svc;
+	assert_false(s->affinity_client_ip);
+	assert_int_equal(s->affinity_timeout_s, 0);
+	assert_false(s->internal_local);
+	s = &l.v[4].svc;
+	assert_int_equal(s->type, SL_SVC_EXTERNAL_NAME);
+	assert_string_equal(s->external_name, "db.example.com.");
+	assert_int_equal(s->nports, 1);
+	assert_int_equal(s->ports[0].port, 5432);
+	/* externalName means nothing on a ClusterIP service. */
+	assert_null(l.v[5].svc.external_name);
 	sl_objects_free(&l);
 }
 
@@ -528,10 +574,29 @@ static const struct bad_case {
 	  "spec.type: NodePort is not supported (Sluice programs ClusterIP services only)" },
 	{ "loadbalancer", SVC "spec:\n  type: LoadBalancer\n",
 	  "t.yaml:6:9: ", "spec.type: LoadBalancer is not supported" },
-	{ "clientip", SVC "spec:\n  sessionAffinity: ClientIP\n",
-	  "t.yaml:6:20: ", "spec.sessionAffinity: ClientIP is not supported yet" },
-	{ "local", SVC "spec:\n  internalTrafficPolicy: Local\n",
-	  "t.yaml:6:26: ", "spec.internalTrafficPolicy: Local is not supported yet" },
+	{ "affinity-bad", SVC "spec:\n  sessionAffinity: Cookie\n", "t.yaml:6:20: ",
+	  "spec.sessionAffinity: \"Cookie\" is not a valid value (None, ClientIP)" },
+	{ "affinity-timeout-zero",
+	  SVC "spec:\n  sessionAffinity: ClientIP\n"
+	      "  sessionAffinityConfig: {clientIP: {timeoutSeconds: 0}}\n",
+	  "t.yaml:7:54: ",
+	  "spec.sessionAffinityConfig.clientIP.timeoutSeconds: 0 is out of range (1-86400)" },
+	{ "affinity-timeout-big",
+	  SVC "spec:\n  sessionAffinity: ClientIP\n"
+	      "  sessionAffinityConfig:\n    clientIP:\n      timeoutSeconds: 86401\n",
+	  "t.yaml:9:23: ",
+	  "spec.sessionAffinityConfig.clientIP.timeoutSeconds: 86401 is out of range" },
+	{ "affinity-config-unknown",
+	  SVC "spec:\n  sessionAffinity: ClientIP\n  sessionAffinityConfig: {cookie: {}}\n",
+	  "t.yaml:7:27: ", "spec.sessionAffinityConfig.cookie: unknown field" },
+	{ "local-bad", SVC "spec:\n  internalTrafficPolicy: local\n", "t.yaml:6:26: ",
+	  "spec.internalTrafficPolicy: \"local\" is not a valid value (Cluster, Local)" },
+	{ "external-name-missing", SVC "spec:\n  type: ExternalName\n",
+	  "t.yaml:5:1: ", "spec.externalName: required" },
+	{ "external-name-bad", SVC "spec:\n  type: ExternalName\n  externalName: Db_1\n",
+	  "t.yaml:7:17: ", "spec.externalName: \"Db_1\" is not a DNS name" },
+	{ "external-name-int", SVC "spec:\n  type: ExternalName\n  externalName: 5\n",
+	  "t.yaml:7:17: ", "spec.externalName: expected a string, got an integer" },
 	{ "external-ips", SVC "spec:\n  externalIPs: [1.2.3.4]\n",
 	  "t.yaml:6:16: ", "spec.externalIPs: external IPs are not supported" },
 	{ "traffic-distribution", SVC "spec:\n  trafficDistribution: PreferClose\n",
@@ -608,10 +673,10 @@ static const struct bad_case {
 	  "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
 	  "status: {podIPs: [{ip: 10.0.0.1}, {ip: \"fd00::1\"}, {ip: 10.0.0.3}]}\n",
 	  "t.yaml:4:18: ", "status.podIPs: at most 2 addresses" },
-	{ "istio-vs",
-	  "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata: {name: r}\n",
+	{ "istio-gateway",
+	  "apiVersion: networking.istio.io/v1beta1\nkind: Gateway\nmetadata: {name: r}\n",
 	  "t.yaml:2:7: ",
-	  "kind VirtualService (networking.istio.io/v1beta1) is not supported by this version "
+	  "kind Gateway (networking.istio.io/v1beta1) is not supported by this version "
 	  "of Sluice" },
 	{ "istio-authz-in-list",
 	  "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n"
@@ -755,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_service_full),
 		cmocka_unit_test(test_service_defaults),
 		cmocka_unit_test(test_service_variants),
+		cmocka_unit_test(test_service_affinity_local),
 		cmocka_unit_test(test_endpointslice_full),
 		cmocka_unit_test(test_pod),
 		cmocka_unit_test(test_list_multidoc_json),

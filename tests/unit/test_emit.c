@@ -25,7 +25,34 @@ static const char rich[] =
 	"---\n"
 	"apiVersion: v1\nkind: Service\nmetadata: {name: h}\nspec: {clusterIP: None}\n"
 	"---\n"
-	"apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {type: ExternalName}\n"
+	"apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {type: ExternalName, "
+	"externalName: db.example.com}\n"
+	"---\n"
+	"apiVersion: v1\nkind: Service\nmetadata: {name: aff}\nspec: {sessionAffinity: ClientIP, "
+	"sessionAffinityConfig: {clientIP: {timeoutSeconds: 7}}, internalTrafficPolicy: Local, "
+	"ports: [{port: 80}]}\n"
+	"---\n"
+	"apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: r, "
+	"namespace: shop, labels: {app: r}}\nspec:\n  host: reviews.shop.svc.cluster.local\n"
+	"  trafficPolicy:\n    loadBalancer: {simple: LEAST_CONN}\n"
+	"    connectionPool: {tcp: {maxConnections: 100}}\n"
+	"    portLevelSettings:\n    - port: {number: 9080}\n"
+	"      loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 65537}}}\n"
+	"    - port: {number: 9081}\n      connectionPool: {tcp: {maxConnections: 1}}\n"
+	"    - port: {number: 9082}\n      loadBalancer: {}\n"
+	"  subsets:\n  - {name: v1, labels: {version: v1, \"true\": \"1.0\"}}\n"
+	"  - name: all\n    trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}\n"
+	"---\n"
+	"apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\nmetadata: {name: bare}\n"
+	"spec: {host: db}\n"
+	"---\n"
+	"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec:\n"
+	"  hosts: [reviews, reviews.shop]\n  gateways: [mesh]\n  exportTo: [\"*\"]\n  tcp:\n"
+	"  - match:\n    - {port: 9080, sourceLabels: {app: web}, sourceNamespace: front}\n"
+	"    - {}\n"
+	"    route:\n    - {destination: {host: reviews, subset: v1, port: {number: 9080}}, "
+	"weight: 1}\n    - {destination: {host: reviews, subset: v2}, weight: 3}\n"
+	"  - route:\n    - destination: {host: \"1.2.3.4\"}\n"
 	"---\n"
 	"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: e, labels: "
 	"{kubernetes.io/service-name: s}}\naddressType: IPv4\nendpoints: [{addresses: "
@@ -69,7 +96,7 @@ static void round_trip(enum sl_emit_format fmt)
 
 	if (sl_decode_stream("rich", rich, strlen(rich), &a, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
-	assert_int_equal(a.n, 7);
+	assert_int_equal(a.n, 11);
 	out = emit(&a, fmt, &len);
 	if (sl_decode_stream("emitted", out, len, &b, NULL, err, sizeof(err)))
 		fail_msg("%s in:\n%s", err, out);

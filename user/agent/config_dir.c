@@ -175,9 +175,12 @@ int sl_config_dir_apply(struct sl_agent *a)
 		if (sl_htab_get(&seen, k, kl) ||
 		    sscanf((const char *)k, "%31[^/]/%255[^/]/%299s", kind, ns, name) != 3)
 			continue;
-		probe.kind = !strcmp(kind, "Service")	      ? SL_KIND_SERVICE
-			     : !strcmp(kind, "EndpointSlice") ? SL_KIND_ENDPOINT_SLICE
-							      : SL_KIND_POD;
+		probe.kind = 0;
+		for (int kk = SL_KIND_SERVICE; kk <= SL_KIND_VIRTUAL_SERVICE; kk++)
+			if (!strcmp(kind, sl_kind_name(kk)))
+				probe.kind = kk;
+		if (!probe.kind)
+			continue;
 		probe.meta.ns = ns;
 		probe.meta.name = name;
 		if (sl_store_remove(&txn, &probe) == -ENOENT)

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * sl_decode_stream(): documents -> objects. Dispatches on apiVersion/kind, unrolls
- * Lists, rejects Istio kinds (they would change behaviour and are not implemented),
- * skips other kinds with a notice, and makes the whole call all or nothing.
+ * Lists, decodes the Istio kinds Sluice implements and rejects the others (they would
+ * change behaviour), skips other kinds with a notice, and makes the whole call all or
+ * nothing.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,17 +17,52 @@
 struct kind_desc {
 	const char *kind;
 	const char *group; /* "" for the core group */
-	const char *api_version; /* the one version Sluice reads */
+	const char *const *api_versions; /* the versions Sluice reads, NULL-terminated */
 	enum sl_kind id;
 	int (*decode)(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
 };
 
+static const char *const core_v1[] = { "v1", NULL };
+static const char *const discovery_v1[] = { "discovery.k8s.io/v1", NULL };
+/* Istio serves one schema under the three versions (v1beta1 and v1alpha3 stay for old
+ * files), so they decode alike. */
+static const char *const istio_networking[] = { "networking.istio.io/v1",
+						"networking.istio.io/v1beta1",
+						"networking.istio.io/v1alpha3", NULL };
+
 static const struct kind_desc kinds[] = {
-	{ "Service", "", "v1", SL_KIND_SERVICE, d_service },
-	{ "EndpointSlice", "discovery.k8s.io", "discovery.k8s.io/v1", SL_KIND_ENDPOINT_SLICE,
+	{ "Service", "", core_v1, SL_KIND_SERVICE, d_service },
+	{ "EndpointSlice", "discovery.k8s.io", discovery_v1, SL_KIND_ENDPOINT_SLICE,
 	  d_endpoint_slice },
-	{ "Pod", "", "v1", SL_KIND_POD, d_pod },
+	{ "Pod", "", core_v1, SL_KIND_POD, d_pod },
+	{ "DestinationRule", "networking.istio.io", istio_networking, SL_KIND_DESTINATION_RULE,
+	  d_destination_rule },
+	{ "VirtualService", "networking.istio.io", istio_networking, SL_KIND_VIRTUAL_SERVICE,
+	  d_virtual_service },
 };
+
+static bool version_ok(const struct kind_desc *kd, const char *api)
+{
+	size_t i;
+
+	for (i = 0; kd->api_versions[i]; i++)
+		if (!strcmp(api, kd->api_versions[i]))
+			return true;
+	return false;
+}
+
+/* "v1" or "a/v1, a/v1beta1 or a/v1alpha3", for messages. */
+static void versions_text(const struct kind_desc *kd, char *buf, size_t len)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; kd->api_versions[i] && n < len; i++) {
+		const char *sep = !i ? "" : kd->api_versions[i + 1] ? ", " : " or ";
+
+		n += snprintf(buf + n, len - n, "%s%s", sep, kd->api_versions[i]);
+	}
+}
 
 /* Kinds without a namespace, so that a notice does not print "default/" before them. */
 static const char *const cluster_kinds[] = {
@@ -191,12 +227,6 @@ static int d_object(struct d_ctx *c, const struct yt_node *root, struct sl_objec
 			return d_err(c, root, "a List inside a List is not supported");
 		return d_list(c, root, l, NULL, NULL);
 	}
-	if (ends_with(group, ".istio.io") || !strcmp(group, "istio.io")) {
-		const struct yt_node *at = d_get(root, "kind") ?: root;
-
-		return d_err(c, at, "kind %s (%s) is not supported by this version of Sluice", kind,
-			     api);
-	}
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		char list_kind[32];
 
@@ -205,23 +235,33 @@ static int d_object(struct d_ctx *c, const struct yt_node *root, struct sl_objec
 			continue;
 		if (!strcmp(kind, kinds[i].kind)) {
 			kd = &kinds[i];
-		} else if (!strcmp(kind, list_kind) && !strcmp(api, kinds[i].api_version)) {
+		} else if (!strcmp(kind, list_kind) && version_ok(&kinds[i], api)) {
 			if (in_list)
 				return d_err(c, root, "a List inside a List is not supported");
-			return d_list(c, root, l, kinds[i].api_version, kinds[i].kind);
+			return d_list(c, root, l, api, kinds[i].kind);
 		} else {
 			continue;
 		}
-		if (strcmp(api, kd->api_version)) {
+		if (!version_ok(kd, api)) {
 			const struct yt_node *at = d_get(root, "apiVersion") ?: root;
+			char want[160];
 
+			versions_text(kd, want, sizeof(want));
 			mark = d_push_key(c, "apiVersion");
 			r = d_err(c, at, "%s is not supported for kind %s (expected %s)", api, kind,
-				  kd->api_version);
+				  want);
 			d_pop(c, mark);
 			return r;
 		}
 		break;
+	}
+	/* Every other Istio kind (Gateway, ServiceEntry, Sidecar, AuthorizationPolicy, ...)
+	 * would change behaviour: refused, never skipped. */
+	if (!kd && (ends_with(group, ".istio.io") || !strcmp(group, "istio.io"))) {
+		const struct yt_node *at = d_get(root, "kind") ?: root;
+
+		return d_err(c, at, "kind %s (%s) is not supported by this version of Sluice", kind,
+			     api);
 	}
 	if (!kd) {
 		notice_skip(c, root, kind);

@@ -69,6 +69,15 @@ int d_ip(struct d_ctx *c, const struct yt_node *n, struct sl_ip *out);
 int f_str(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, char **out);
 int f_int(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, long lo,
 	  long hi, long *out);
+/* String field `key` borrowed into *s (NULL when absent), its node in *vn. */
+int f_str_ref(struct d_ctx *c, const struct yt_node *map, const char *key,
+	      const struct yt_node **vn, const char **s);
+/* Present field `key` that Sluice refuses: "PATH.key: <why>" at the key. Returns 0 when
+ * absent (or null). */
+int f_refuse(struct d_ctx *c, const struct yt_node *map, const char *key, const char *why);
+/* Like f_refuse(), but an empty sequence, mapping or string is read as absent (protobuf
+ * cannot tell them apart, so neither can Istio). */
+int f_refuse_nonempty(struct d_ctx *c, const struct yt_node *map, const char *key, const char *why);
 
 /* Kubernetes name rules (k8s.io/apimachinery/pkg/util/validation). */
 enum d_name_rule {
@@ -82,6 +91,11 @@ int d_check_name(struct d_ctx *c, const struct yt_node *n, const char *s, enum d
 /* IANA service name as a named port: 1-15 of [a-z0-9-], a letter, no "--", no edge '-'. */
 bool d_port_name_ok(const char *s);
 
+/* A map of label key -> value (metadata.labels, subset labels, sourceLabels), keys and
+ * values checked as Kubernetes labels; a null value is "". *labels and *n must be empty
+ * (NULL, 0) on entry. */
+int d_label_map(struct d_ctx *c, const struct yt_node *map, struct sl_label **labels, size_t *n);
+
 /* metadata: name (checked by `rule`), namespace (default "default"), uid, labels. */
 int d_meta(struct d_ctx *c, const struct yt_node *root, enum d_name_rule rule,
 	   struct sl_meta_obj *m);
@@ -91,6 +105,18 @@ int d_meta(struct d_ctx *c, const struct yt_node *root, enum d_name_rule rule,
 int d_service(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
 int d_endpoint_slice(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
 int d_pod(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
+int d_destination_rule(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
+int d_virtual_service(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
+
+/* Shared by the Istio decoders (decode_istio.c). */
+/* A host as Istio rules and routes name it: a DNS name, short or qualified; wildcards
+ * are refused. Copied into *out. */
+int d_istio_host(struct d_ctx *c, const struct yt_node *n, char **out);
+/* exportTo: absent, empty or ["*"]; any other scoping is refused. */
+int f_export_to(struct d_ctx *c, const struct yt_node *spec);
+/* A gateways list (VirtualService, tcp match): only "mesh" (sidecar traffic) is supported. */
+int f_gateways(struct d_ctx *c, const struct yt_node *map);
+
 /* protocol: TCP (default) or UDP; SCTP and others are errors. */
 int f_protocol(struct d_ctx *c, const struct yt_node *map, uint8_t *out);
 

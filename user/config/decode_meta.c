@@ -40,7 +40,7 @@ static bool label_key_ok(const char *k)
 	return d_name_ok(prefix, D_NAME_SUBDOMAIN) && label_name_ok(slash + 1, strlen(slash + 1));
 }
 
-static int d_labels(struct d_ctx *c, const struct yt_node *map, struct sl_meta_obj *m)
+int d_label_map(struct d_ctx *c, const struct yt_node *map, struct sl_label **labels, size_t *n)
 {
 	size_t i, mark;
 	int r;
@@ -50,12 +50,13 @@ static int d_labels(struct d_ctx *c, const struct yt_node *map, struct sl_meta_o
 		return r;
 	if (!map->n)
 		return 0;
-	m->labels = calloc(map->n, sizeof(*m->labels));
-	if (!m->labels)
+	/* Always a fresh array: callers start from an empty set. */
+	*labels = calloc(map->n, sizeof(**labels));
+	if (!*labels)
 		return d_nomem(c);
 	for (i = 0; i < map->n; i++) {
 		const struct yt_node *k = map->items[2 * i], *v = map->items[2 * i + 1];
-		struct sl_label *l = &m->labels[m->nlabels];
+		struct sl_label *l = &(*labels)[*n];
 
 		mark = d_push_label(c, k->str);
 		if (!label_key_ok(k->str)) {
@@ -69,7 +70,7 @@ static int d_labels(struct d_ctx *c, const struct yt_node *map, struct sl_meta_o
 			r = d_nomem(c);
 			goto out;
 		}
-		m->nlabels++;
+		(*n)++;
 		/* A null value is "" to Kubernetes (JSON null into a string). */
 		if (d_is_null(v))
 			l->value = strdup("");
@@ -145,7 +146,7 @@ int d_meta(struct d_ctx *c, const struct yt_node *root, enum d_name_rule rule,
 	v = d_get(md, "labels");
 	if (v) {
 		d_push_key(c, "labels");
-		r = d_labels(c, v, m);
+		r = d_label_map(c, v, &m->labels, &m->nlabels);
 	}
 	/* Everything else in metadata (annotations, managedFields, ownerReferences, ...) does
 	 * not change what Sluice programs: read past. */

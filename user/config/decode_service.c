@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* v1 Service: ClusterIP (and headless, ExternalName) services, their VIPs and ports. */
+/* v1 Service: ClusterIP (and headless, ExternalName) services, their VIPs and ports, ClientIP
+ * session affinity and the Local internal traffic policy. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -41,24 +42,6 @@ static const char *const spec_keys[] = {
 
 static const char *const port_keys[] = { "name",     "protocol",    "port", "targetPort",
 					 "nodePort", "appProtocol", NULL };
-
-/* Reads string field `key` into *s (borrowed) with the path pushed; NULL when absent. */
-static int f_str_ref(struct d_ctx *c, const struct yt_node *map, const char *key,
-		     const struct yt_node **vn, const char **s)
-{
-	const struct yt_node *v = d_get(map, key);
-	size_t mark;
-	int r;
-
-	*s = NULL;
-	*vn = v;
-	if (!v)
-		return 0;
-	mark = d_push_key(c, key);
-	r = d_str(c, v, s);
-	d_pop(c, mark);
-	return r;
-}
 
 static int d_target_port(struct d_ctx *c, const struct yt_node *v, struct sl_svc_port *p)
 {
@@ -272,10 +255,10 @@ out:
 	return r;
 }
 
-/* A string-valued spec field whose only accepted value is `ok`; `unsupported` is a
- * valid Kubernetes value Sluice does not implement (yet). */
-static int d_enum_field(struct d_ctx *c, const struct yt_node *spec, const char *key,
-			const char *ok, const char *unsupported)
+/* A string-valued spec field with two valid values: *second is set when it holds `b`, left
+ * as it is when absent. */
+static int d_enum2_field(struct d_ctx *c, const struct yt_node *spec, const char *key,
+			 const char *a, const char *b, bool *second)
 {
 	const struct yt_node *v;
 	const char *s = NULL;
@@ -286,12 +269,86 @@ static int d_enum_field(struct d_ctx *c, const struct yt_node *spec, const char 
 	if (r || !s)
 		return r;
 	mark = d_push_key(c, key);
-	if (!strcmp(s, ok))
-		r = 0;
-	else if (!strcmp(s, unsupported))
-		r = d_err(c, v, "%s is not supported yet", s);
+	if (!strcmp(s, a) || !strcmp(s, b))
+		*second = !strcmp(s, b);
 	else
-		r = d_err(c, v, "\"%s\" is not a valid value (%s, %s)", s, ok, unsupported);
+		r = d_err(c, v, "\"%s\" is not a valid value (%s, %s)", s, a, b);
+	d_pop(c, mark);
+	return r;
+}
+
+/* Kubernetes' limits on sessionAffinityConfig.clientIP.timeoutSeconds. */
+#define AFFINITY_TIMEOUT_DEFAULT 10800
+#define AFFINITY_TIMEOUT_MAX 86400
+
+/* sessionAffinity and, with ClientIP, sessionAffinityConfig.clientIP.timeoutSeconds. With
+ * None the config is read past, as the API server keeps it but nothing uses it. */
+static int d_affinity(struct d_ctx *c, const struct yt_node *spec, struct sl_service *s)
+{
+	static const char *const cfg_keys[] = { "clientIP", NULL };
+	static const char *const cip_keys[] = { "timeoutSeconds", NULL };
+	const struct yt_node *cfg, *cip;
+	long t = AFFINITY_TIMEOUT_DEFAULT;
+	size_t mark;
+	int r;
+
+	r = d_enum2_field(c, spec, "sessionAffinity", "None", "ClientIP", &s->affinity_client_ip);
+	if (r || !s->affinity_client_ip)
+		return r;
+	cfg = d_get(spec, "sessionAffinityConfig");
+	if (cfg) {
+		mark = d_push_key(c, "sessionAffinityConfig");
+		r = d_want_map(c, cfg);
+		if (!r)
+			r = d_check_keys(c, cfg, cfg_keys);
+		cip = r ? NULL : d_get(cfg, "clientIP");
+		if (cip) {
+			d_push_key(c, "clientIP");
+			r = d_want_map(c, cip);
+			if (!r)
+				r = d_check_keys(c, cip, cip_keys);
+			if (!r)
+				r = f_int(c, cip, "timeoutSeconds", false, 1, AFFINITY_TIMEOUT_MAX,
+					  &t);
+		}
+		d_pop(c, mark);
+		if (r)
+			return r;
+	}
+	s->affinity_timeout_s = (uint32_t)t;
+	return 0;
+}
+
+/* spec.externalName of an ExternalName service: a DNS name (a trailing dot allowed, as
+ * the API server allows it). */
+static int d_external_name(struct d_ctx *c, const struct yt_node *spec, struct sl_service *s)
+{
+	const struct yt_node *v = d_get(spec, "externalName");
+	char name[254];
+	size_t mark, len;
+	bool ok = false;
+	int r;
+
+	if (!v)
+		return d_missing(c, spec, "externalName");
+	mark = d_push_key(c, "externalName");
+	r = d_strdup(c, v, &s->external_name);
+	if (r)
+		goto out;
+	len = strlen(s->external_name);
+	if (len && s->external_name[len - 1] == '.')
+		len--;
+	if (len < sizeof(name)) {
+		memcpy(name, s->external_name, len);
+		name[len] = '\0';
+		ok = d_name_ok(name, D_NAME_SUBDOMAIN);
+	}
+	if (!ok)
+		r = d_err(c, v,
+			  "\"%s\" is not a DNS name (lowercase letters, digits, '-' and '.', at "
+			  "most 253 characters)",
+			  s->external_name);
+out:
 	d_pop(c, mark);
 	return r;
 }
@@ -327,15 +384,16 @@ static int d_svc_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_ser
 		if (r)
 			return r;
 	}
+	/* For other types externalName means nothing (the API server ignores it): read past. */
 	if (s->type == SL_SVC_EXTERNAL_NAME) {
-		/* Nothing to program, but a wrong type is still worth an error. */
-		r = f_str_ref(c, spec, "externalName", &v, &type);
+		r = d_external_name(c, spec, s);
 		if (r)
 			return r;
 	}
-	r = d_enum_field(c, spec, "sessionAffinity", "None", "ClientIP");
+	r = d_affinity(c, spec, s);
 	if (!r)
-		r = d_enum_field(c, spec, "internalTrafficPolicy", "Cluster", "Local");
+		r = d_enum2_field(c, spec, "internalTrafficPolicy", "Cluster", "Local",
+				  &s->internal_local);
 	if (r)
 		return r;
 	v = d_get(spec, "externalIPs");

@@ -282,6 +282,47 @@ int f_int(struct d_ctx *c, const struct yt_node *map, const char *key, bool requ
 	return r;
 }
 
+int f_str_ref(struct d_ctx *c, const struct yt_node *map, const char *key,
+	      const struct yt_node **vn, const char **s)
+{
+	const struct yt_node *v = d_get(map, key);
+	size_t mark;
+	int r;
+
+	*s = NULL;
+	*vn = v;
+	if (!v)
+		return 0;
+	mark = d_push_key(c, key);
+	r = d_str(c, v, s);
+	d_pop(c, mark);
+	return r;
+}
+
+int f_refuse(struct d_ctx *c, const struct yt_node *map, const char *key, const char *why)
+{
+	const struct yt_node *v = d_get(map, key);
+	size_t mark;
+
+	if (!v)
+		return 0;
+	/* At the key, as for an unknown field: it is the field that is refused, whatever
+	 * its value (and a block value starts on the next line). */
+	mark = d_push_key(c, key);
+	d_err_key(c, v, "%s", why);
+	d_pop(c, mark);
+	return -EINVAL;
+}
+
+int f_refuse_nonempty(struct d_ctx *c, const struct yt_node *map, const char *key, const char *why)
+{
+	const struct yt_node *v = d_get(map, key);
+
+	if (v && (v->type != YT_SCALAR || v->stype == YT_S_STR) && !v->n)
+		return 0;
+	return f_refuse(c, map, key, why);
+}
+
 int f_protocol(struct d_ctx *c, const struct yt_node *map, uint8_t *out)
 {
 	const struct yt_node *v = d_get(map, "protocol");

@@ -278,31 +278,40 @@ static int label_cmp(const void *a, const void *b)
 	return strcmp(la->key, lb->key);
 }
 
-static void emit_labels(struct emitter *e, const struct sl_meta_obj *m, const char *svc_name)
+/* `key`: {labels sorted by key}; `extra` (a label the object implies) first when set. */
+static void emit_label_map(struct emitter *e, const char *key, const struct sl_label *l, size_t n,
+			   const char *extra_key, const char *extra_value)
 {
 	const struct sl_label **sorted;
-	bool have_svc = !svc_name || sl_label_get(m, "kubernetes.io/service-name");
 	size_t i;
 
-	if (!m->nlabels && have_svc)
-		return;
-	sorted = calloc(m->nlabels + 1, sizeof(*sorted));
+	sorted = calloc(n + 1, sizeof(*sorted));
 	if (!sorted) {
 		e->err = e->err ?: -ENOMEM;
 		return;
 	}
-	for (i = 0; i < m->nlabels; i++)
-		sorted[i] = &m->labels[i];
-	qsort(sorted, m->nlabels, sizeof(*sorted), label_cmp);
-	em_key(e, "labels");
+	for (i = 0; i < n; i++)
+		sorted[i] = &l[i];
+	qsort(sorted, n, sizeof(*sorted), label_cmp);
+	em_key(e, key);
 	em_open(e, true);
-	/* An EndpointSlice's service_name is the label: print it if the object lacks it. */
-	if (!have_svc)
-		em_kv_str(e, "kubernetes.io/service-name", svc_name);
-	for (i = 0; i < m->nlabels; i++)
+	if (extra_key)
+		em_kv_str(e, extra_key, extra_value);
+	for (i = 0; i < n; i++)
 		em_kv_str(e, sorted[i]->key, sorted[i]->value ?: "");
 	em_close(e, true);
 	free(sorted);
+}
+
+static void emit_labels(struct emitter *e, const struct sl_meta_obj *m, const char *svc_name)
+{
+	bool have_svc = !svc_name || sl_label_get(m, "kubernetes.io/service-name");
+
+	if (!m->nlabels && have_svc)
+		return;
+	/* An EndpointSlice's service_name is the label: print it if the object lacks it. */
+	emit_label_map(e, "labels", m->labels, m->nlabels,
+		       have_svc ? NULL : "kubernetes.io/service-name", svc_name);
 }
 
 static void emit_head(struct emitter *e, const char *api, const char *kind,
@@ -329,6 +338,21 @@ static void emit_service(struct emitter *e, const struct sl_service *s)
 	em_key(e, "spec");
 	em_open(e, true);
 	em_kv_str(e, "type", s->type == SL_SVC_EXTERNAL_NAME ? "ExternalName" : "ClusterIP");
+	if (s->external_name)
+		em_kv_str(e, "externalName", s->external_name);
+	/* The defaults (None, Cluster) are left out, as the decoder reads their absence so. */
+	if (s->affinity_client_ip) {
+		em_kv_str(e, "sessionAffinity", "ClientIP");
+		em_key(e, "sessionAffinityConfig");
+		em_open(e, true);
+		em_key(e, "clientIP");
+		em_open(e, true);
+		em_kv_int(e, "timeoutSeconds", s->affinity_timeout_s);
+		em_close(e, true);
+		em_close(e, true);
+	}
+	if (s->internal_local)
+		em_kv_str(e, "internalTrafficPolicy", "Local");
 	if (s->headless) {
 		em_kv_str(e, "clusterIP", "None");
 		em_key(e, "clusterIPs");
@@ -464,6 +488,185 @@ static void emit_pod(struct emitter *e, const struct sl_pod *p)
 	em_close(e, true);
 }
 
+static const char *lb_simple_name(enum sl_lb_simple v)
+{
+	switch (v) {
+	case SL_LB_UNSET:
+		break;
+	case SL_LB_RANDOM:
+		return "RANDOM";
+	case SL_LB_ROUND_ROBIN:
+		return "ROUND_ROBIN";
+	case SL_LB_LEAST_REQUEST:
+		return "LEAST_REQUEST";
+	}
+	return NULL;
+}
+
+static void emit_lb(struct emitter *e, const struct sl_lb_policy *lb)
+{
+	const char *simple = lb_simple_name(lb->simple);
+
+	if (!lb->set)
+		return;
+	em_key(e, "loadBalancer");
+	em_open(e, true);
+	if (simple)
+		em_kv_str(e, "simple", simple);
+	if (lb->hash_source_ip) {
+		em_key(e, "consistentHash");
+		em_open(e, true);
+		em_key(e, "useSourceIp");
+		em_bool(e, true);
+		if (lb->maglev_table_size) {
+			em_key(e, "maglev");
+			em_open(e, true);
+			em_kv_int(e, "tableSize", lb->maglev_table_size);
+			em_close(e, true);
+		}
+		em_close(e, true);
+	}
+	em_close(e, true);
+}
+
+static void emit_pool(struct emitter *e, const struct sl_conn_pool *pool)
+{
+	if (!pool->set)
+		return;
+	em_key(e, "connectionPool");
+	em_open(e, true);
+	em_key(e, "tcp");
+	em_open(e, true);
+	em_kv_int(e, "maxConnections", pool->max_connections);
+	em_close(e, true);
+	em_close(e, true);
+}
+
+/* `trafficPolicy: {...}`, left out when it says nothing. */
+static void emit_traffic_policy(struct emitter *e, const struct sl_traffic_policy *p)
+{
+	size_t i;
+
+	if (!p->lb.set && !p->pool.set && !p->nports)
+		return;
+	em_key(e, "trafficPolicy");
+	em_open(e, true);
+	emit_lb(e, &p->lb);
+	emit_pool(e, &p->pool);
+	if (p->nports) {
+		em_key(e, "portLevelSettings");
+		em_open(e, false);
+		for (i = 0; i < p->nports; i++) {
+			em_open(e, true);
+			em_key(e, "port");
+			em_open(e, true);
+			em_kv_int(e, "number", p->ports[i].port);
+			em_close(e, true);
+			emit_lb(e, &p->ports[i].lb);
+			emit_pool(e, &p->ports[i].pool);
+			em_close(e, true);
+		}
+		em_close(e, false);
+	}
+	em_close(e, true);
+}
+
+/* Printed as networking.istio.io/v1 whatever version was read: they are one schema. */
+static void emit_dr(struct emitter *e, const struct sl_destination_rule *dr)
+{
+	size_t i;
+
+	emit_head(e, "networking.istio.io/v1", "DestinationRule", &dr->meta, NULL);
+	em_key(e, "spec");
+	em_open(e, true);
+	em_kv_str(e, "host", dr->host ?: "");
+	emit_traffic_policy(e, &dr->policy);
+	if (dr->nsubsets) {
+		em_key(e, "subsets");
+		em_open(e, false);
+		for (i = 0; i < dr->nsubsets; i++) {
+			const struct sl_subset *sb = &dr->subsets[i];
+
+			em_open(e, true);
+			em_kv_str(e, "name", sb->name ?: "");
+			if (sb->nlabels)
+				emit_label_map(e, "labels", sb->labels, sb->nlabels, NULL, NULL);
+			emit_traffic_policy(e, &sb->policy);
+			em_close(e, true);
+		}
+		em_close(e, false);
+	}
+	em_close(e, true);
+}
+
+static void emit_tcp_route(struct emitter *e, const struct sl_tcp_route *t)
+{
+	size_t i;
+
+	em_open(e, true);
+	if (t->nmatches) {
+		em_key(e, "match");
+		em_open(e, false);
+		for (i = 0; i < t->nmatches; i++) {
+			const struct sl_l4_match *m = &t->matches[i];
+
+			em_open(e, true);
+			if (m->port)
+				em_kv_int(e, "port", m->port);
+			if (m->nsource_labels)
+				emit_label_map(e, "sourceLabels", m->source_labels,
+					       m->nsource_labels, NULL, NULL);
+			if (m->source_namespace)
+				em_kv_str(e, "sourceNamespace", m->source_namespace);
+			em_close(e, true);
+		}
+		em_close(e, false);
+	}
+	em_key(e, "route");
+	em_open(e, false);
+	for (i = 0; i < t->nroutes; i++) {
+		const struct sl_route_dest *d = &t->routes[i];
+
+		em_open(e, true);
+		em_key(e, "destination");
+		em_open(e, true);
+		em_kv_str(e, "host", d->host ?: "");
+		if (d->subset)
+			em_kv_str(e, "subset", d->subset);
+		if (d->port) {
+			em_key(e, "port");
+			em_open(e, true);
+			em_kv_int(e, "number", d->port);
+			em_close(e, true);
+		}
+		em_close(e, true);
+		em_kv_int(e, "weight", d->weight);
+		em_close(e, true);
+	}
+	em_close(e, false);
+	em_close(e, true);
+}
+
+static void emit_vs(struct emitter *e, const struct sl_virtual_service *vs)
+{
+	size_t i;
+
+	emit_head(e, "networking.istio.io/v1", "VirtualService", &vs->meta, NULL);
+	em_key(e, "spec");
+	em_open(e, true);
+	em_key(e, "hosts");
+	em_open(e, false);
+	for (i = 0; i < vs->nhosts; i++)
+		em_str(e, vs->hosts[i]);
+	em_close(e, false);
+	em_key(e, "tcp");
+	em_open(e, false);
+	for (i = 0; i < vs->ntcp; i++)
+		emit_tcp_route(e, &vs->tcp[i]);
+	em_close(e, false);
+	em_close(e, true);
+}
+
 static void emit_object(struct emitter *e, const struct sl_object *o)
 {
 	em_open(e, true);
@@ -476,6 +679,12 @@ static void emit_object(struct emitter *e, const struct sl_object *o)
 		break;
 	case SL_KIND_POD:
 		emit_pod(e, &o->pod);
+		break;
+	case SL_KIND_DESTINATION_RULE:
+		emit_dr(e, &o->dr);
+		break;
+	case SL_KIND_VIRTUAL_SERVICE:
+		emit_vs(e, &o->vs);
 		break;
 	default:
 		e->err = e->err ?: -EINVAL;

@@ -7,24 +7,32 @@
 
 #include "model/objects.h"
 
+static void labels_free(struct sl_label *l, size_t n);
+
 static void meta_free(struct sl_meta_obj *m)
 {
-	size_t i;
-
 	free(m->ns);
 	free(m->name);
 	free(m->uid);
-	for (i = 0; i < m->nlabels; i++) {
-		free(m->labels[i].key);
-		free(m->labels[i].value);
+	labels_free(m->labels, m->nlabels);
+}
+
+static void labels_free(struct sl_label *l, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(l[i].key);
+		free(l[i].value);
 	}
-	free(m->labels);
+	free(l);
 }
 
 static void svc_free(struct sl_service *s)
 {
 	size_t i;
 
+	free(s->external_name);
 	for (i = 0; i < s->nports; i++) {
 		free(s->ports[i].name);
 		free(s->ports[i].target_port_name);
@@ -62,6 +70,44 @@ static void pod_free(struct sl_pod *p)
 	free(p->pod_ips);
 }
 
+static void dr_free(struct sl_destination_rule *dr)
+{
+	size_t i;
+
+	free(dr->host);
+	free(dr->policy.ports);
+	for (i = 0; i < dr->nsubsets; i++) {
+		free(dr->subsets[i].name);
+		labels_free(dr->subsets[i].labels, dr->subsets[i].nlabels);
+		free(dr->subsets[i].policy.ports);
+	}
+	free(dr->subsets);
+}
+
+static void vs_free(struct sl_virtual_service *vs)
+{
+	size_t i, j;
+
+	for (i = 0; i < vs->nhosts; i++)
+		free(vs->hosts[i]);
+	free(vs->hosts);
+	for (i = 0; i < vs->ntcp; i++) {
+		struct sl_tcp_route *t = &vs->tcp[i];
+
+		for (j = 0; j < t->nmatches; j++) {
+			labels_free(t->matches[j].source_labels, t->matches[j].nsource_labels);
+			free(t->matches[j].source_namespace);
+		}
+		free(t->matches);
+		for (j = 0; j < t->nroutes; j++) {
+			free(t->routes[j].host);
+			free(t->routes[j].subset);
+		}
+		free(t->routes);
+	}
+	free(vs->tcp);
+}
+
 void sl_object_free(struct sl_object *o)
 {
 	if (!o)
@@ -75,6 +121,12 @@ void sl_object_free(struct sl_object *o)
 		break;
 	case SL_KIND_POD:
 		pod_free(&o->pod);
+		break;
+	case SL_KIND_DESTINATION_RULE:
+		dr_free(&o->dr);
+		break;
+	case SL_KIND_VIRTUAL_SERVICE:
+		vs_free(&o->vs);
 		break;
 	}
 	/* meta is the first member of every kind, so this is right whatever the kind. */
@@ -149,26 +201,33 @@ static void *dup_mem(const void *p, size_t n, size_t sz, int *err)
 	return d;
 }
 
-static void meta_clone(struct sl_meta_obj *d, const struct sl_meta_obj *s, int *err)
+/* Copies n labels into *d (NULL for none); on failure *dn counts what *d holds. */
+static void labels_clone(struct sl_label **d, size_t *dn, const struct sl_label *s, size_t n,
+			 int *err)
 {
 	size_t i;
 
+	if (!n)
+		return;
+	*d = calloc(n, sizeof(**d));
+	if (!*d) {
+		*err = -ENOMEM;
+		return;
+	}
+	*dn = n;
+	for (i = 0; i < n; i++) {
+		(*d)[i].key = dup_str(s[i].key, err);
+		(*d)[i].value = dup_str(s[i].value, err);
+	}
+}
+
+static void meta_clone(struct sl_meta_obj *d, const struct sl_meta_obj *s, int *err)
+{
 	d->pos = s->pos;
 	d->ns = dup_str(s->ns, err);
 	d->name = dup_str(s->name, err);
 	d->uid = dup_str(s->uid, err);
-	if (!s->nlabels)
-		return;
-	d->labels = calloc(s->nlabels, sizeof(*d->labels));
-	if (!d->labels) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nlabels = s->nlabels;
-	for (i = 0; i < s->nlabels; i++) {
-		d->labels[i].key = dup_str(s->labels[i].key, err);
-		d->labels[i].value = dup_str(s->labels[i].value, err);
-	}
+	labels_clone(&d->labels, &d->nlabels, s->labels, s->nlabels, err);
 }
 
 static void svc_clone(struct sl_service *d, const struct sl_service *s, int *err)
@@ -177,6 +236,10 @@ static void svc_clone(struct sl_service *d, const struct sl_service *s, int *err
 
 	d->type = s->type;
 	d->headless = s->headless;
+	d->external_name = dup_str(s->external_name, err);
+	d->affinity_client_ip = s->affinity_client_ip;
+	d->affinity_timeout_s = s->affinity_timeout_s;
+	d->internal_local = s->internal_local;
 	memcpy(d->cluster_ips, s->cluster_ips, sizeof(d->cluster_ips));
 	d->ncluster_ips = s->ncluster_ips;
 	d->ports = dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
@@ -241,6 +304,101 @@ static void pod_clone(struct sl_pod *d, const struct sl_pod *s, int *err)
 		d->npod_ips = s->npod_ips;
 }
 
+/* The policy holds no strings: a shallow copy plus its own port array. */
+static void policy_clone(struct sl_traffic_policy *d, const struct sl_traffic_policy *s, int *err)
+{
+	*d = *s;
+	d->nports = 0;
+	d->ports = dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
+	if (d->ports)
+		d->nports = s->nports;
+}
+
+static void dr_clone(struct sl_destination_rule *d, const struct sl_destination_rule *s, int *err)
+{
+	size_t i;
+
+	d->host = dup_str(s->host, err);
+	policy_clone(&d->policy, &s->policy, err);
+	if (!s->nsubsets)
+		return;
+	d->subsets = calloc(s->nsubsets, sizeof(*d->subsets));
+	if (!d->subsets) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->nsubsets = s->nsubsets;
+	for (i = 0; i < s->nsubsets; i++) {
+		d->subsets[i].name = dup_str(s->subsets[i].name, err);
+		labels_clone(&d->subsets[i].labels, &d->subsets[i].nlabels, s->subsets[i].labels,
+			     s->subsets[i].nlabels, err);
+		policy_clone(&d->subsets[i].policy, &s->subsets[i].policy, err);
+	}
+}
+
+static void tcp_route_clone(struct sl_tcp_route *d, const struct sl_tcp_route *s, int *err)
+{
+	size_t i;
+
+	if (s->nmatches) {
+		d->matches = calloc(s->nmatches, sizeof(*d->matches));
+		if (!d->matches) {
+			*err = -ENOMEM;
+			return;
+		}
+		d->nmatches = s->nmatches;
+	}
+	for (i = 0; i < s->nmatches; i++) {
+		const struct sl_l4_match *sm = &s->matches[i];
+		struct sl_l4_match *dm = &d->matches[i];
+
+		dm->port = sm->port;
+		labels_clone(&dm->source_labels, &dm->nsource_labels, sm->source_labels,
+			     sm->nsource_labels, err);
+		dm->source_namespace = dup_str(sm->source_namespace, err);
+	}
+	if (!s->nroutes)
+		return;
+	d->routes = calloc(s->nroutes, sizeof(*d->routes));
+	if (!d->routes) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->nroutes = s->nroutes;
+	for (i = 0; i < s->nroutes; i++) {
+		d->routes[i].host = dup_str(s->routes[i].host, err);
+		d->routes[i].subset = dup_str(s->routes[i].subset, err);
+		d->routes[i].port = s->routes[i].port;
+		d->routes[i].weight = s->routes[i].weight;
+	}
+}
+
+static void vs_clone(struct sl_virtual_service *d, const struct sl_virtual_service *s, int *err)
+{
+	size_t i;
+
+	if (s->nhosts) {
+		d->hosts = calloc(s->nhosts, sizeof(*d->hosts));
+		if (!d->hosts) {
+			*err = -ENOMEM;
+			return;
+		}
+		d->nhosts = s->nhosts;
+	}
+	for (i = 0; i < s->nhosts; i++)
+		d->hosts[i] = dup_str(s->hosts[i], err);
+	if (!s->ntcp)
+		return;
+	d->tcp = calloc(s->ntcp, sizeof(*d->tcp));
+	if (!d->tcp) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->ntcp = s->ntcp;
+	for (i = 0; i < s->ntcp; i++)
+		tcp_route_clone(&d->tcp[i], &s->tcp[i], err);
+}
+
 int sl_object_clone(struct sl_object *dst, const struct sl_object *src)
 {
 	int err = 0;
@@ -259,6 +417,12 @@ int sl_object_clone(struct sl_object *dst, const struct sl_object *src)
 		break;
 	case SL_KIND_POD:
 		pod_clone(&dst->pod, &src->pod, &err);
+		break;
+	case SL_KIND_DESTINATION_RULE:
+		dr_clone(&dst->dr, &src->dr, &err);
+		break;
+	case SL_KIND_VIRTUAL_SERVICE:
+		vs_clone(&dst->vs, &src->vs, &err);
 		break;
 	}
 	if (err) {
@@ -292,27 +456,46 @@ static bool ips_eq(const struct sl_ip *a, size_t na, const struct sl_ip *b, size
 	return true;
 }
 
-static bool meta_eq(const struct sl_meta_obj *a, const struct sl_meta_obj *b)
+static const char *label_find(const struct sl_label *l, size_t n, const char *key)
 {
 	size_t i;
 
-	if (!str_eq(a->ns, b->ns) || !str_eq(a->name, b->name) || !str_eq(a->uid, b->uid))
-		return false;
-	if (a->nlabels != b->nlabels)
+	for (i = 0; i < n; i++)
+		if (!strcmp(l[i].key, key))
+			return l[i].value;
+	return NULL;
+}
+
+static bool labels_eq(const struct sl_label *a, size_t na, const struct sl_label *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
 		return false;
 	/* Keys are unique (the decoder rejects duplicates), so same count + every key of a
 	 * found with the same value in b means the same set. */
-	for (i = 0; i < a->nlabels; i++)
-		if (!str_eq(sl_label_get(b, a->labels[i].key), a->labels[i].value))
+	for (i = 0; i < na; i++)
+		if (!str_eq(label_find(b, nb, a[i].key), a[i].value))
 			return false;
 	return true;
+}
+
+static bool meta_eq(const struct sl_meta_obj *a, const struct sl_meta_obj *b)
+{
+	if (!str_eq(a->ns, b->ns) || !str_eq(a->name, b->name) || !str_eq(a->uid, b->uid))
+		return false;
+	return labels_eq(a->labels, a->nlabels, b->labels, b->nlabels);
 }
 
 static bool svc_eq(const struct sl_service *a, const struct sl_service *b)
 {
 	size_t i;
 
-	if (a->type != b->type || a->headless != b->headless || a->nports != b->nports)
+	if (a->type != b->type || a->headless != b->headless || a->nports != b->nports ||
+	    !str_eq(a->external_name, b->external_name) ||
+	    a->affinity_client_ip != b->affinity_client_ip ||
+	    a->affinity_timeout_s != b->affinity_timeout_s ||
+	    a->internal_local != b->internal_local)
 		return false;
 	if (!ips_eq(a->cluster_ips, a->ncluster_ips, b->cluster_ips, b->ncluster_ips))
 		return false;
@@ -361,6 +544,90 @@ static bool pod_eq(const struct sl_pod *a, const struct sl_pod *b)
 	       ips_eq(a->pod_ips, a->npod_ips, b->pod_ips, b->npod_ips);
 }
 
+static bool lb_eq(const struct sl_lb_policy *a, const struct sl_lb_policy *b)
+{
+	return a->set == b->set && a->simple == b->simple &&
+	       a->hash_source_ip == b->hash_source_ip &&
+	       a->maglev_table_size == b->maglev_table_size;
+}
+
+static bool pool_eq(const struct sl_conn_pool *a, const struct sl_conn_pool *b)
+{
+	return a->set == b->set && a->max_connections == b->max_connections;
+}
+
+static bool policy_eq(const struct sl_traffic_policy *a, const struct sl_traffic_policy *b)
+{
+	size_t i;
+
+	if (!lb_eq(&a->lb, &b->lb) || !pool_eq(&a->pool, &b->pool) || a->nports != b->nports)
+		return false;
+	for (i = 0; i < a->nports; i++)
+		if (a->ports[i].port != b->ports[i].port ||
+		    !lb_eq(&a->ports[i].lb, &b->ports[i].lb) ||
+		    !pool_eq(&a->ports[i].pool, &b->ports[i].pool))
+			return false;
+	return true;
+}
+
+static bool dr_eq(const struct sl_destination_rule *a, const struct sl_destination_rule *b)
+{
+	size_t i;
+
+	if (!str_eq(a->host, b->host) || !policy_eq(&a->policy, &b->policy) ||
+	    a->nsubsets != b->nsubsets)
+		return false;
+	for (i = 0; i < a->nsubsets; i++) {
+		const struct sl_subset *sa = &a->subsets[i], *sb = &b->subsets[i];
+
+		if (!str_eq(sa->name, sb->name) ||
+		    !labels_eq(sa->labels, sa->nlabels, sb->labels, sb->nlabels) ||
+		    !policy_eq(&sa->policy, &sb->policy))
+			return false;
+	}
+	return true;
+}
+
+static bool tcp_route_eq(const struct sl_tcp_route *a, const struct sl_tcp_route *b)
+{
+	size_t i;
+
+	if (a->nmatches != b->nmatches || a->nroutes != b->nroutes)
+		return false;
+	for (i = 0; i < a->nmatches; i++) {
+		const struct sl_l4_match *ma = &a->matches[i], *mb = &b->matches[i];
+
+		if (ma->port != mb->port || !str_eq(ma->source_namespace, mb->source_namespace) ||
+		    !labels_eq(ma->source_labels, ma->nsource_labels, mb->source_labels,
+			       mb->nsource_labels))
+			return false;
+	}
+	for (i = 0; i < a->nroutes; i++) {
+		const struct sl_route_dest *ra = &a->routes[i], *rb = &b->routes[i];
+
+		if (!str_eq(ra->host, rb->host) || !str_eq(ra->subset, rb->subset) ||
+		    ra->port != rb->port || ra->weight != rb->weight)
+			return false;
+	}
+	return true;
+}
+
+static bool vs_eq(const struct sl_virtual_service *a, const struct sl_virtual_service *b)
+{
+	size_t i;
+
+	if (a->nhosts != b->nhosts || a->ntcp != b->ntcp)
+		return false;
+	for (i = 0; i < a->nhosts; i++)
+		if (!str_eq(a->hosts[i], b->hosts[i]))
+			return false;
+	/* Route order is meaning (the first match wins): compared in order. */
+	for (i = 0; i < a->ntcp; i++)
+		if (!tcp_route_eq(&a->tcp[i], &b->tcp[i]))
+			return false;
+	return true;
+}
+
 bool sl_object_equal(const struct sl_object *a, const struct sl_object *b)
 {
 	if (a->kind != b->kind || !meta_eq(&a->meta, &b->meta))
@@ -372,6 +639,10 @@ bool sl_object_equal(const struct sl_object *a, const struct sl_object *b)
 		return eps_eq(&a->eps, &b->eps);
 	case SL_KIND_POD:
 		return pod_eq(&a->pod, &b->pod);
+	case SL_KIND_DESTINATION_RULE:
+		return dr_eq(&a->dr, &b->dr);
+	case SL_KIND_VIRTUAL_SERVICE:
+		return vs_eq(&a->vs, &b->vs);
 	}
 	return true;
 }
@@ -385,6 +656,10 @@ const char *sl_kind_name(enum sl_kind kind)
 		return "EndpointSlice";
 	case SL_KIND_POD:
 		return "Pod";
+	case SL_KIND_DESTINATION_RULE:
+		return "DestinationRule";
+	case SL_KIND_VIRTUAL_SERVICE:
+		return "VirtualService";
 	}
 	return "?";
 }

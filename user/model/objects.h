@@ -24,7 +24,8 @@ int sl_object_clone(struct sl_object *dst, const struct sl_object *src);
 /* Semantic equality: same kind and same values; positions are ignored and labels compare
  * as a set (their order carries no meaning). */
 bool sl_object_equal(const struct sl_object *a, const struct sl_object *b);
-/* "Service", "EndpointSlice", "Pod"; "?" for anything else. */
+/* "Service", "EndpointSlice", "Pod", "DestinationRule", "VirtualService"; "?" for anything
+ * else. */
 const char *sl_kind_name(enum sl_kind kind);
 
 /* Parses a textual IPv4 ("10.0.0.1") or IPv6 ("fd00::1") address, strictly (inet_pton:

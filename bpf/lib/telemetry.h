@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Flow counters and flow events, shared by every program that reports traffic. */
+#ifndef SLUICE_BPF_TELEMETRY_H
+#define SLUICE_BPF_TELEMETRY_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "lib/maps.h"
+#include "lib/stats.h"
+
+/* Set by the agent before load (--telemetry). Off: the programs count nothing and
+ * emit no events; load balancing is unaffected. */
+const volatile bool cfg_telemetry = true;
+
+static __always_inline __u32 pod_of(const struct sl_addr *a)
+{
+	struct sl_ip_info *i = bpf_map_lookup_elem(&sl_ipcache, a);
+
+	return i ? i->pod_id : 0;
+}
+
+/* The per-CPU counters of key, created on first use. NULL when the map is full. */
+static __always_inline struct sl_flow_counters *flow_counters(const struct sl_flow_key *key)
+{
+	struct sl_flow_counters *c = bpf_map_lookup_elem(&sl_flow_stats, key), zero = {};
+
+	if (c)
+		return c;
+	if (bpf_map_update_elem(&sl_flow_stats, key, &zero, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&sl_flow_stats, key)) {
+		stat_inc(SL_STAT_FLOW_KEYS_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&sl_flow_stats, key);
+}
+
+/* A zeroed event of `type`, or NULL (counted) when the ring buffer is full. */
+static __always_inline struct sl_flow_event *event_new(__u8 type)
+{
+	struct sl_flow_event *e = bpf_ringbuf_reserve(&sl_events, sizeof(*e), 0);
+
+	if (!e) {
+		stat_inc(SL_STAT_EVENTS_LOST);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->ts_ns = bpf_ktime_get_ns();
+	return e;
+}
+
+#endif
