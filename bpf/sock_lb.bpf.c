@@ -12,6 +12,7 @@
 #include "lib/maps.h"
 #include "lib/stats.h"
 #include "lib/svc.h"
+#include "lib/telemetry.h"
 
 #define IPPROTO_UDP_ 17
 
@@ -89,6 +90,35 @@ static __always_inline bool revnat_find(struct bpf_sock_addr *ctx, const struct 
 	return true;
 }
 
+/* A flow event for a connect/sendmsg decision: translation or refusal. */
+static __always_inline void decision_event(const struct sl_svc_key *key,
+					   const struct svc_pick *pick, __u8 type, __u32 reason)
+{
+	struct sl_src *src = client_pod();
+	struct sl_flow_event *e;
+
+	if (!cfg_telemetry)
+		return;
+	e = event_new(type);
+	if (!e)
+		return;
+	e->proto = key->proto;
+	e->reporter = SL_REPORTER_SOURCE;
+	e->orig = key->addr;
+	e->orig_port = key->port;
+	e->dst = type == SL_EV_XLATE ? pick->be.addr : key->addr;
+	e->dst_port = type == SL_EV_XLATE ? pick->be.port : key->port;
+	e->svc_id = pick->svc_id;
+	e->reason = reason;
+	if (src) {
+		e->src = src->ip;
+		e->src_pod = src->pod_id;
+	}
+	if (type == SL_EV_XLATE)
+		e->dst_pod = pod_of(&pick->be.addr);
+	bpf_ringbuf_submit(e, 0);
+}
+
 /* user_port carries a __be16 in a 4-byte field. */
 static __always_inline __be16 ctx_port(const struct bpf_sock_addr *ctx)
 {
@@ -106,6 +136,7 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 		return 1;
 	case SVC_NO_BACKEND:
 		stat_inc(SL_STAT_CONNECT_NO_BACKEND);
+		decision_event(key, &pick, SL_EV_DROP, pick.reason);
 		return svc_refuse();
 	case SVC_TRANSLATED:
 		break;
@@ -117,6 +148,7 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 	ctx->user_port = pick.be.port;
 	sock_orig_store(ctx, key, &pick);
 	stat_inc(SL_STAT_CONNECT_XLATED);
+	decision_event(key, &pick, SL_EV_XLATE, SL_REASON_NONE);
 	return 1;
 }
 
@@ -130,6 +162,7 @@ static __always_inline int sendmsg_common(struct bpf_sock_addr *ctx, struct sl_s
 		return 1;
 	case SVC_NO_BACKEND:
 		stat_inc(SL_STAT_SENDMSG_NO_BACKEND);
+		decision_event(key, &pick, SL_EV_DROP, pick.reason);
 		return svc_refuse();
 	case SVC_TRANSLATED:
 		break;

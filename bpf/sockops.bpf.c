@@ -19,6 +19,8 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define TCP_CLOSE_ 7
+#define SEND_SHUTDOWN_ 2 /* include/net/sock.h */
+#define SOCK_DONE_ 1 /* enum sock_flags */
 #define AF_INET_ 2
 
 static __always_inline void count_conn(struct sl_sock_orig *o, __s64 delta)
@@ -90,19 +92,43 @@ static __always_inline __be16 local_port(const struct bpf_sock_ops *skops)
 	return bpf_htons((__u16)SKOPS_LOAD(skops, local_port));
 }
 
+/* Application bytes sent (and acked) and received so far. bytes_acked and
+ * bytes_received count sequence space, and each FIN takes one sequence number that is
+ * not data: ours once it is queued (SEND_SHUTDOWN) and acked (snd_una reached
+ * write_seq), the peer's once tcp_fin() ran (SOCK_DONE, set right after rcv_nxt moved
+ * past it). */
+static __always_inline void app_bytes(struct bpf_sock_ops *skops, struct bpf_sock *sk, __u64 *sent,
+				      __u64 *received)
+{
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk);
+
+	*sent = skops->bytes_acked;
+	*received = skops->bytes_received;
+	if (!tp)
+		return;
+	if ((tp->inet_conn.icsk_inet.sk.sk_shutdown & SEND_SHUTDOWN_) &&
+	    tp->snd_una == tp->write_seq && *sent)
+		(*sent)--;
+	if ((tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags & (1UL << SOCK_DONE_)) && *received)
+		(*received)--;
+}
+
 /* Adds what the connection sent and received since the last flush. */
-static __always_inline void tel_flush(struct bpf_sock_ops *skops, struct sl_sock_tel *t, __u64 now,
-				      bool closing)
+static __always_inline void tel_flush(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+				      struct sl_sock_tel *t, __u64 now, bool closing)
 {
 	struct sl_flow_counters *c = flow_counters(&t->key);
-	__u64 sent = skops->bytes_acked, received = skops->bytes_received;
 	__u32 retrans = skops->total_retrans;
+	__u64 sent, received;
 
+	app_bytes(skops, sk, &sent, &received);
 	t->flushed_ns = now;
 	if (!c)
 		return;
-	c->sent_bytes += sent - t->sent;
-	c->received_bytes += received - t->received;
+	if (sent > t->sent)
+		c->sent_bytes += sent - t->sent;
+	if (received > t->received)
+		c->received_bytes += received - t->received;
 	c->retransmits += retrans - t->retrans;
 	if (closing)
 		c->closed++;
@@ -140,8 +166,9 @@ static __always_inline void tel_open(struct bpf_sock_ops *skops, struct bpf_sock
 	}
 	t->open_ns = now;
 	t->flushed_ns = now;
-	t->sent = skops->bytes_acked;
-	t->received = skops->bytes_received;
+	app_bytes(skops, sk, &t->sent0, &t->received0);
+	t->sent = t->sent0;
+	t->received = t->received0;
 	t->retrans = skops->total_retrans;
 	c = flow_counters(&t->key);
 	if (c)
@@ -173,7 +200,7 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 
 	if (!t || !t->open_ns)
 		return;
-	tel_flush(skops, t, now, true);
+	tel_flush(skops, sk, t, now, true);
 	active = t->key.reporter == SL_REPORTER_SOURCE;
 	e = event_new(SL_EV_CLOSE);
 	if (e) {
@@ -193,8 +220,8 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 		e->src_pod = t->key.src_pod;
 		e->dst_pod = t->key.dst_pod;
 		e->duration_ns = now - t->open_ns;
-		e->sent_bytes = t->sent;
-		e->received_bytes = t->received;
+		e->sent_bytes = t->sent - t->sent0;
+		e->received_bytes = t->received - t->received0;
 		e->srtt_us = skops->srtt_us >> 3; /* the kernel keeps it scaled by 8 */
 		e->retransmits = t->retrans;
 		bpf_ringbuf_submit(e, 0);
@@ -239,7 +266,7 @@ int sl_sockops(struct bpf_sock_ops *skops)
 			break;
 		now = bpf_ktime_get_ns();
 		if (now - t->flushed_ns >= SL_TCP_REPORT_NS)
-			tel_flush(skops, t, now, false);
+			tel_flush(skops, sk, t, now, false);
 		break;
 	}
 	case BPF_SOCK_OPS_STATE_CB:

@@ -28,6 +28,7 @@ struct svc_pick {
 	struct sl_backend be;
 	__u32 svc_id;
 	__u32 pool_id;
+	__u32 reason; /* enum sl_reason, for SVC_NO_BACKEND */
 };
 
 static __always_inline struct sl_pool_val *pool_get(__u32 id)
@@ -180,6 +181,7 @@ static __always_inline enum svc_verdict svc_pick(void *ctx, const struct sl_svc_
 		}
 	}
 	ndest = route->ndest;
+	pick->reason = SL_REASON_NO_ENDPOINT;
 	if (!ndest)
 		return SVC_NO_BACKEND;
 	client_addr(ctx, src, &client);
@@ -211,11 +213,13 @@ static __always_inline enum svc_verdict svc_pick(void *ctx, const struct sl_svc_
 
 		if (p && p->conns >= (__s64)d->max_conns) {
 			stat_inc(SL_STAT_POOL_FULL);
+			pick->reason = SL_REASON_POOL_FULL;
 			return SVC_NO_BACKEND;
 		}
 	}
 	if (dest_slot(d, &client, &slot)) {
 		stat_inc(SL_STAT_BSET_MISS);
+		pick->reason = SL_REASON_NO_BACKEND_SLOT;
 		return SVC_NO_BACKEND;
 	}
 	bkey.set_id = d->set_id;
@@ -225,6 +229,7 @@ static __always_inline enum svc_verdict svc_pick(void *ctx, const struct sl_svc_
 		/* Cannot happen while the agent orders its writes; refuse rather than
 		 * let the connection reach the VIP, which nothing answers. */
 		stat_inc(SL_STAT_BSET_MISS);
+		pick->reason = SL_REASON_NO_BACKEND_SLOT;
 		return SVC_NO_BACKEND;
 	}
 	pick->be = *be;

@@ -258,12 +258,14 @@ struct sl_sock_tel {
 	struct sl_flow_key key;
 	__u64 open_ns; /* bpf_ktime_get_ns() at establishment */
 	__u64 flushed_ns; /* last time the byte counters were brought up to date */
-	__u64 sent; /* bytes already added to sl_flow_stats */
-	__u64 received;
+	__u64 sent; /* bytes_acked already accounted in sl_flow_stats */
+	__u64 received; /* bytes_received already accounted */
+	__u64 sent0; /* bytes_acked at establishment (the SYN) */
+	__u64 received0;
 	__u32 retrans;
 	__u32 pad;
 };
-_Static_assert(sizeof(struct sl_sock_tel) == 56, "sl_sock_tel size");
+_Static_assert(sizeof(struct sl_sock_tel) == 72, "sl_sock_tel size");
 
 enum sl_event_type {
 	SL_EV_OPEN = 1, /* TCP connection established */

@@ -183,7 +183,7 @@ assert_contains "$out1" "ok id=node2-p1" && assert_not_contains "$out2" "ok id="
 
 t_begin "programs are attached to the node cgroups only, one per hook"
 out1=$(bpftool cgroup show "$TB_NODE_node1_CGROUP") && out2=$(bpftool cgroup show "$TB_NODE_node2_CGROUP")
-for h in inet4_connect inet6_connect udp4_sendmsg udp6_sendmsg udp4_recvmsg udp6_recvmsg inet4_getpeername inet6_getpeername sock_ops; do
+for h in inet4_connect inet6_connect udp4_sendmsg udp6_sendmsg udp4_recvmsg udp6_recvmsg inet4_getpeername inet6_getpeername sock_ops inet_egress inet_ingress; do
 	assert_eq "$(grep -c "cgroup_$h " <<<"$out1")" 1 "node1 $h" || break
 	assert_eq "$(grep -c "cgroup_$h " <<<"$out2")" 1 "node2 $h" || break
 done

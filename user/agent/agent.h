@@ -3,13 +3,17 @@
 #ifndef SLUICE_AGENT_AGENT_H
 #define SLUICE_AGENT_AGENT_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include "agent/datapath.h"
 #include "agent/identity.h"
+#include "agent/names.h"
+#include "agent/telemetry.h"
 #include "agent/lb_sync.h"
+#include "agent/metrics_http.h"
 #include "common/buf.h"
 #include "common/htab.h"
 #include "state/compile.h"
@@ -17,16 +21,25 @@
 
 #define SLUICE_VERSION "0.1.0"
 
+/* Bounds (seconds) of the sluice_apply_duration_seconds histogram. */
+#define SL_APPLY_BUCKETS 10
+extern const double sl_apply_bounds[SL_APPLY_BUCKETS];
+
 struct sl_agent {
 	const char *node;
 	const char *socket_path;
 	const char *state_dir;
 	const char *config_dir; /* NULL: none */
+	const char *metrics_addr; /* NULL: no metrics endpoint */
 	struct sl_dp_opts dpo;
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;
 	struct sl_identity id;
+	struct sl_names names; /* ids the kernel reports -> objects */
+	struct sl_telemetry tel;
+	struct sl_metrics_http http;
+	bool http_open;
 	struct sl_store store;
 	struct sl_compiled compiled; /* what the maps hold now */
 	struct sl_htab dir_keys; /* store keys that came from --config-dir */
@@ -35,6 +48,8 @@ struct sl_agent {
 	time_t started;
 	uint64_t applies, apply_failures;
 	uint64_t last_apply_us;
+	uint64_t apply_buckets[SL_APPLY_BUCKETS]; /* apply durations, per bucket */
+	double apply_seconds_sum;
 };
 
 /* The request being answered: what it asked and where the answer goes. */
@@ -60,8 +75,15 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 
 /* The CLI socket (agent/server.c). */
 int sl_open_listener(const char *path);
-void sl_serve_one(struct sl_agent *a, int cfd);
+/* Answers one request. Returns true when the connection was kept (flows --follow). */
+bool sl_serve_one(struct sl_agent *a, int cfd);
 int sl_mkdir_parents(const char *path, mode_t mode);
+
+/* The Prometheus endpoint (agent/metrics.c). */
+int sl_metrics_open(struct sl_agent *a);
+size_t sl_metrics_fds(struct sl_agent *a, struct pollfd *p, size_t max);
+void sl_metrics_handle(struct sl_agent *a, const struct pollfd *p, size_t n);
+void sl_metrics_close(struct sl_agent *a);
 
 /* Commands (agent/cmd_*.c). Each fills r->out / r->err / r->status. */
 void sl_cmd_apply(struct sl_agent *a, struct sl_request *r, bool delete);

@@ -13,12 +13,6 @@
 #include "agent/agent.h"
 #include "sock_lb.skel.h"
 
-static const enum bpf_attach_type hook_types[SL_HOOK__MAX] = {
-	BPF_CGROUP_INET4_CONNECT,     BPF_CGROUP_INET6_CONNECT,	    BPF_CGROUP_UDP4_SENDMSG,
-	BPF_CGROUP_UDP6_SENDMSG,      BPF_CGROUP_UDP4_RECVMSG,	    BPF_CGROUP_UDP6_RECVMSG,
-	BPF_CGROUP_INET4_GETPEERNAME, BPF_CGROUP_INET6_GETPEERNAME,
-};
-
 /* Programs attached at this hook of our cgroup, whoever attached them. */
 static int attached_count(int cgroup_fd, enum bpf_attach_type t)
 {
@@ -78,7 +72,7 @@ void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
 				close(pfd);
 			}
 		}
-		cnt = attached_count(dp->cgroup_fd, hook_types[h]);
+		cnt = attached_count(dp->cgroup_fd, (enum bpf_attach_type)sl_hook_attach_type(h));
 		sl_buf_printf(&r->out, "  %-13s %-8u %-8u %-18s %d\n", sl_hook_name(h), li.prog_id,
 			      li.id, name, cnt);
 	}

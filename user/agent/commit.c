@@ -10,6 +10,9 @@
 #include "agent/agent.h"
 #include "common/log.h"
 
+const double sl_apply_bounds[SL_APPLY_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
+						   0.025,  0.05,  0.1,	  0.5,	 1 };
+
 static uint64_t now_us(void)
 {
 	struct timespec ts;
@@ -79,9 +82,18 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 	a->compiled = next;
 	sl_store_txn_commit(txn);
 	sl_identity_sync(&a->id, &a->store);
+	sl_identity_sync_ipcache(&a->id, &a->store);
+	sl_names_rebuild(&a->names, &a->store, &a->compiled);
 	move_udp_sockets(a, &res);
 	a->applies++;
 	a->last_apply_us = now_us() - t0;
+	a->apply_seconds_sum += (double)a->last_apply_us / 1e6;
+	for (int b = 0; b < SL_APPLY_BUCKETS; b++) {
+		if ((double)a->last_apply_us / 1e6 <= sl_apply_bounds[b]) {
+			a->apply_buckets[b]++;
+			break;
+		}
+	}
 	pr_debug("applied: %zu frontends added, %zu changed, %zu removed, %zu unchanged in %llu us",
 		 res.added, res.changed, res.removed, res.unchanged,
 		 (unsigned long long)a->last_apply_us);

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "sock_destroy.skel.h"
 #include "sock_lb.skel.h"
+#include "skb_count.skel.h"
 #include "sockops.skel.h"
 
 static const struct {
@@ -36,6 +37,8 @@ static const struct {
 	[SL_HOOK_GETPEERNAME4] = { "getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
 	[SL_HOOK_GETPEERNAME6] = { "getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
 	[SL_HOOK_SOCKOPS] = { "sockops", BPF_CGROUP_SOCK_OPS },
+	[SL_HOOK_SKB_EGRESS] = { "skb_egress", BPF_CGROUP_INET_EGRESS },
+	[SL_HOOK_SKB_INGRESS] = { "skb_ingress", BPF_CGROUP_INET_INGRESS },
 };
 
 static const char *const stat_names[SL_STAT__MAX] = {
@@ -56,6 +59,11 @@ static const char *const stat_names[SL_STAT__MAX] = {
 const char *sl_hook_name(enum sl_hook h)
 {
 	return h < SL_HOOK__MAX ? hooks[h].name : "?";
+}
+
+int sl_hook_attach_type(enum sl_hook h)
+{
+	return h < SL_HOOK__MAX ? (int)hooks[h].type : -1;
 }
 
 const char *sl_stat_name(enum sl_stat s)
@@ -86,6 +94,10 @@ static struct bpf_program *hook_prog(struct sl_datapath *dp, enum sl_hook h)
 		return skel->progs.sl_getpeername6;
 	case SL_HOOK_SOCKOPS:
 		return dp->sockops->progs.sl_sockops;
+	case SL_HOOK_SKB_EGRESS:
+		return dp->skb->progs.sl_skb_egress;
+	case SL_HOOK_SKB_INGRESS:
+		return dp->skb->progs.sl_skb_ingress;
 	default:
 		return NULL;
 	}
@@ -313,11 +325,15 @@ static const struct {
 	{ "sl_pool", "--max-services", 0 },	   { "sl_bset", "--max-backends", 1 },
 	{ "sl_bset_rev", "--max-backends", 1 },	   { "sl_be_conns", "--max-backends", 1 },
 	{ "sl_udp_revnat", "--max-udp-flows", 2 }, { "sl_affinity", "--max-udp-flows", 2 },
+	{ "sl_ipcache", "--max-backends", 1 },	   { "sl_flow_stats", "--max-flow-keys", 3 },
 };
 
 static uint32_t size_for(const struct sl_dp_opts *o, int which)
 {
-	return which == 0 ? o->max_services : which == 1 ? o->max_backends : o->max_udp_flows;
+	return which == 0   ? o->max_services
+	       : which == 1 ? o->max_backends
+	       : which == 2 ? o->max_udp_flows
+			    : o->max_flow_keys;
 }
 
 static void size_maps(struct bpf_object *obj, const struct sl_dp_opts *o)
@@ -374,6 +390,7 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 	}
 	size_maps(dp->skel->obj, o);
 	dp->skel->rodata->cfg_refuse_with_econnrefused = dp->feat.set_retval;
+	dp->skel->rodata->cfg_telemetry = o->telemetry;
 	err = sock_lb_bpf__load(dp->skel);
 	if (err) {
 		pr_err("loading the BPF programs: %s (run with --log-level debug for the verifier log)",
@@ -387,9 +404,22 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		goto fail;
 	}
 	size_maps(dp->sockops->obj, o);
+	dp->sockops->rodata->cfg_telemetry = o->telemetry;
 	err = sockops_bpf__load(dp->sockops);
 	if (err) {
 		pr_err("loading the sockops program: %s", strerror(-err));
+		goto fail;
+	}
+	dp->skb = skb_count_bpf__open_opts(&oopts);
+	if (!dp->skb) {
+		err = -errno;
+		goto fail;
+	}
+	size_maps(dp->skb->obj, o);
+	dp->skb->rodata->cfg_telemetry = o->telemetry;
+	err = skb_count_bpf__load(dp->skb);
+	if (err) {
+		pr_err("loading the skb programs: %s", strerror(-err));
 		goto fail;
 	}
 	dp->destroy = sock_destroy_bpf__open_opts(&oopts);
@@ -411,6 +441,9 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 	dp->src_route_fd = bpf_map__fd(dp->skel->maps.sl_src_route);
 	dp->src_fd = bpf_map__fd(dp->skel->maps.sl_src);
 	dp->cfg_fd = bpf_map__fd(dp->skel->maps.sl_cfg);
+	dp->flow_stats_fd = bpf_map__fd(dp->skel->maps.sl_flow_stats);
+	dp->ipcache_fd = bpf_map__fd(dp->skel->maps.sl_ipcache);
+	dp->events_fd = bpf_map__fd(dp->skel->maps.sl_events);
 	dp->revnat_fd = bpf_map__fd(dp->skel->maps.sl_udp_revnat);
 	dp->stats_fd = bpf_map__fd(dp->skel->maps.sl_stats);
 	dp->meta_fd = bpf_map__fd(dp->skel->maps.sl_meta);
@@ -448,6 +481,8 @@ void sl_dp_close(struct sl_datapath *dp)
 	dp->iter_link = NULL;
 	sock_destroy_bpf__destroy(dp->destroy);
 	dp->destroy = NULL;
+	skb_count_bpf__destroy(dp->skb);
+	dp->skb = NULL;
 	sockops_bpf__destroy(dp->sockops);
 	dp->sockops = NULL;
 	sock_lb_bpf__destroy(dp->skel);

@@ -17,6 +17,7 @@
 
 struct sock_lb_bpf;
 struct sockops_bpf;
+struct skb_count_bpf;
 struct sock_destroy_bpf;
 struct bpf_link;
 
@@ -30,6 +31,8 @@ enum sl_hook {
 	SL_HOOK_GETPEERNAME4,
 	SL_HOOK_GETPEERNAME6,
 	SL_HOOK_SOCKOPS,
+	SL_HOOK_SKB_EGRESS,
+	SL_HOOK_SKB_INGRESS,
 	SL_HOOK__MAX,
 };
 
@@ -42,12 +45,14 @@ struct sl_features {
 struct sl_dp_opts {
 	const char *bpffs; /* pin directory */
 	const char *cgroup; /* cgroup v2 directory the programs attach to */
-	uint32_t max_services, max_backends, max_udp_flows;
+	uint32_t max_services, max_backends, max_udp_flows, max_flow_keys;
+	bool telemetry; /* count flows and emit flow events */
 };
 
 struct sl_datapath {
 	struct sock_lb_bpf *skel;
 	struct sockops_bpf *sockops;
+	struct skb_count_bpf *skb;
 	struct sock_destroy_bpf *destroy; /* NULL without sock_destroy support */
 	struct bpf_link *iter_link; /* the UDP iterator, not pinned: made at start */
 	struct bpf_link *links[SL_HOOK__MAX];
@@ -55,6 +60,7 @@ struct sl_datapath {
 	int cgroup_fd;
 	bool maps_adopted; /* pinned maps existed before this start */
 	struct sl_features feat;
+	int flow_stats_fd, ipcache_fd, events_fd;
 	int svc_fd, bset_fd, bset_rev_fd, maglev_fd, src_route_fd, src_fd, cfg_fd, revnat_fd,
 		stats_fd, meta_fd;
 	char bpffs[PATH_MAX];
@@ -69,6 +75,8 @@ void sl_dp_close(struct sl_datapath *dp);
 int sl_dp_cleanup(const char *bpffs);
 
 const char *sl_hook_name(enum sl_hook h);
+/* The bpf_attach_type of a hook (enum bpf_attach_type). */
+int sl_hook_attach_type(enum sl_hook h);
 /* Destroys connected UDP sockets whose backend is in gone[], in each network namespace
  * of netns_fds (the pods'). Returns the number destroyed, or -errno. */
 int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, size_t ngone,

@@ -18,14 +18,15 @@
 
 #define MAX_DEPTH 8
 
-int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, const char *cgroup2_root,
-		     const char *cgroup)
+int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, int ipcache_fd,
+		     const char *cgroup2_root, const char *cgroup)
 {
 	size_t rl = strlen(cgroup2_root);
 
 	memset(id, 0, sizeof(*id));
 	id->src_fd = src_fd;
 	id->cfg_fd = cfg_fd;
+	id->ipcache_fd = ipcache_fd;
 	snprintf(id->cgroup, sizeof(id->cgroup), "%s", cgroup);
 	if (strncmp(cgroup, cgroup2_root, rl) || (cgroup[rl] && cgroup[rl] != '/'))
 		return -EINVAL;
@@ -231,6 +232,44 @@ size_t sl_identity_netns(const struct sl_identity *id, int *fds, size_t max)
 	return n;
 }
 
+int sl_identity_sync_ipcache(struct sl_identity *id, const struct sl_store *st)
+{
+	struct sl_htab want = {};
+	size_t it = 0;
+	const void *k;
+	void *v;
+	int ret = 0;
+
+	while (sl_htab_next(&st->objs, &it, NULL, NULL, &v)) {
+		const struct sl_object *o = v;
+		uintptr_t pid;
+
+		if (o->kind != SL_KIND_POD)
+			continue;
+		pid = sl_pod_id(&o->meta);
+		for (size_t i = 0; i < o->pod.npod_ips; i++)
+			sl_htab_put(&want, o->pod.pod_ips[i].b, 16, (void *)pid, NULL);
+	}
+	it = 0;
+	while (sl_htab_next(&id->ips, &it, &k, NULL, NULL))
+		if (!sl_htab_get(&want, k, 16))
+			bpf_map_delete_elem(id->ipcache_fd, k);
+	it = 0;
+	while (sl_htab_next(&want, &it, &k, NULL, &v)) {
+		struct sl_ip_info info = { .pod_id = (uint32_t)(uintptr_t)v };
+
+		if (sl_htab_get(&id->ips, k, 16) == v)
+			continue;
+		if (bpf_map_update_elem(id->ipcache_fd, k, &info, BPF_ANY)) {
+			ret = -errno;
+			pr_warn("address of a pod not stored in sl_ipcache: %s", strerror(errno));
+		}
+	}
+	sl_htab_free(&id->ips);
+	id->ips = want;
+	return ret;
+}
+
 void sl_identity_free(struct sl_identity *id)
 {
 	size_t it = 0;
@@ -238,6 +277,7 @@ void sl_identity_free(struct sl_identity *id)
 
 	if (!id)
 		return;
+	sl_htab_free(&id->ips);
 	while (sl_htab_next(&id->pods, &it, NULL, NULL, &v))
 		free(v);
 	sl_htab_free(&id->pods);

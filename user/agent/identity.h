@@ -15,7 +15,8 @@
 #include "state/store.h"
 
 struct sl_identity {
-	int src_fd, cfg_fd;
+	int src_fd, cfg_fd, ipcache_fd;
+	struct sl_htab ips; /* struct sl_addr -> (uintptr_t)pod id: what sl_ipcache holds */
 	char cgroup[4096]; /* --cgroup */
 	size_t root_depth; /* depth of --cgroup below the cgroup2 mount */
 	struct sl_htab pods; /* cgroup id (uint64_t) -> struct sl_pod_cg * */
@@ -30,10 +31,12 @@ struct sl_pod_cg {
 };
 
 /* cgroup2_root: the cgroup v2 mount point; cgroup: --cgroup. */
-int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, const char *cgroup2_root,
-		     const char *cgroup);
+int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, int ipcache_fd,
+		     const char *cgroup2_root, const char *cgroup);
 /* Rescans the pod cgroups and writes the changes to sl_src / sl_cfg. */
 int sl_identity_sync(struct sl_identity *id, const struct sl_store *st);
+/* Makes sl_ipcache map every applied Pod's addresses to its pod id. */
+int sl_identity_sync_ipcache(struct sl_identity *id, const struct sl_store *st);
 /* Opens the network namespace of one process of every known pod. Returns the number of
  * fds written to fds (at most max); the caller closes them. */
 size_t sl_identity_netns(const struct sl_identity *id, int *fds, size_t max);

@@ -41,6 +41,11 @@ static void usage(FILE *f)
 		"  --max-backends N       backend map entries, all services' endpoints plus room for\n"
 		"                         the largest single change (default %u)\n"
 		"  --max-udp-flows N      unconnected-UDP reverse-translation entries, LRU (default %u)\n"
+		"  --max-flow-keys N      telemetry aggregation keys (reporter x pod pair x port)\n"
+		"                         (default %u)\n"
+		"  --telemetry on|off     count flows and keep flow events (default on)\n"
+		"  --metrics-addr ADDR    Prometheus endpoint HOST:PORT, /metrics and /stats/prometheus\n"
+		"                         (default 127.0.0.1:15020; empty: none)\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
 		"  --cleanup              remove everything this agent created for these flags\n"
 		"                         (programs, links, maps, socket, state) and exit\n"
@@ -48,7 +53,8 @@ static void usage(FILE *f)
 		"  -h, --help             this help\n\n"
 		"SIGTERM stops the agent and leaves the data plane serving; a new agent with the\n"
 		"same flags adopts it without interrupting traffic.\n",
-		SL_DEFAULT_MAX_SERVICES, SL_DEFAULT_MAX_BACKENDS, SL_DEFAULT_MAX_UDP_FLOWS);
+		SL_DEFAULT_MAX_SERVICES, SL_DEFAULT_MAX_BACKENDS, SL_DEFAULT_MAX_UDP_FLOWS,
+		SL_DEFAULT_MAX_FLOW_KEYS);
 }
 
 static int parse_u32(const char *flag, const char *s, uint32_t min, uint32_t *out)
@@ -87,6 +93,9 @@ static int lock_state_dir(struct sl_agent *a)
 	return 0;
 }
 
+enum { PFD_LISTEN, PFD_SIGNAL, PFD_CONFIG_DIR, PFD_EVENTS, PFD__FIXED };
+#define MAX_PFDS (PFD__FIXED + 64 + 128)
+
 static int run(struct sl_agent *a)
 {
 	sigset_t mask;
@@ -102,15 +111,19 @@ static int run(struct sl_agent *a)
 	ifd = a->config_dir ? sl_config_dir_watch(a) : -1;
 	pr_info("node %s ready: serving %s", a->node, a->socket_path);
 	for (;;) {
-		struct pollfd p[3] = {
-			{ .fd = a->listen_fd, .events = POLLIN },
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = ifd, .events = POLLIN },
+		struct pollfd p[MAX_PFDS] = {
+			[PFD_LISTEN] = { .fd = a->listen_fd, .events = POLLIN },
+			[PFD_SIGNAL] = { .fd = sfd, .events = POLLIN },
+			[PFD_CONFIG_DIR] = { .fd = ifd, .events = POLLIN },
+			[PFD_EVENTS] = { .fd = sl_tel_poll_fd(&a->tel), .events = POLLIN },
 		};
+		size_t nsub = sl_tel_sub_fds(&a->tel, p + PFD__FIXED, 64);
+		size_t nmet =
+			sl_metrics_fds(a, p + PFD__FIXED + nsub, MAX_PFDS - PFD__FIXED - nsub);
 		/* Pending backend-set garbage is collected once the loop is idle; pod
 		 * cgroups are rescanned every second (pods come and go on their own). */
 		int timeout = sl_lb_sync_pending_gc(&a->lb) ? 0 : 1000;
-		int n = poll(p, ifd >= 0 ? 3 : 2, timeout);
+		int n = poll(p, PFD__FIXED + nsub + nmet, timeout);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -119,9 +132,10 @@ static int run(struct sl_agent *a)
 				sl_lb_sync_gc(&a->lb);
 			else
 				sl_identity_sync(&a->id, &a->store);
+			sl_metrics_handle(a, p + PFD__FIXED + nsub, nmet); /* idle timeouts */
 			continue;
 		}
-		if (p[1].revents) {
+		if (p[PFD_SIGNAL].revents) {
 			struct signalfd_siginfo si;
 
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
@@ -130,16 +144,18 @@ static int run(struct sl_agent *a)
 				break;
 			}
 		}
-		if (p[0].revents & POLLIN) {
+		if (p[PFD_EVENTS].revents)
+			sl_tel_drain(&a->tel);
+		if (p[PFD_LISTEN].revents & POLLIN) {
 			int cfd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
-			if (cfd >= 0) {
-				sl_serve_one(a, cfd);
+			if (cfd >= 0 && !sl_serve_one(a, cfd))
 				close(cfd);
-			}
 		}
-		if (ifd >= 0 && (p[2].revents & POLLIN))
+		if (ifd >= 0 && (p[PFD_CONFIG_DIR].revents & POLLIN))
 			sl_config_dir_apply(a);
+		sl_tel_sub_handle(&a->tel, p + PFD__FIXED, nsub);
+		sl_metrics_handle(a, p + PFD__FIXED + nsub, nmet);
 	}
 	sl_lb_sync_gc(&a->lb);
 	close(sfd);
@@ -170,6 +186,9 @@ int main(int argc, char **argv)
 		{ "max-services", required_argument, NULL, 'S' },
 		{ "max-backends", required_argument, NULL, 'B' },
 		{ "max-udp-flows", required_argument, NULL, 'U' },
+		{ "max-flow-keys", required_argument, NULL, 'F' },
+		{ "telemetry", required_argument, NULL, 'T' },
+		{ "metrics-addr", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "cleanup", no_argument, NULL, 'X' },
 		{ "version", no_argument, NULL, 'V' },
@@ -185,7 +204,10 @@ int main(int argc, char **argv)
 		.dpo = { .bpffs = "/sys/fs/bpf/sluice",
 			 .max_services = SL_DEFAULT_MAX_SERVICES,
 			 .max_backends = SL_DEFAULT_MAX_BACKENDS,
-			 .max_udp_flows = SL_DEFAULT_MAX_UDP_FLOWS },
+			 .max_udp_flows = SL_DEFAULT_MAX_UDP_FLOWS,
+			 .max_flow_keys = SL_DEFAULT_MAX_FLOW_KEYS,
+			 .telemetry = true },
+		.metrics_addr = "127.0.0.1:15020",
 	};
 	bool do_cleanup = false;
 	enum sl_log_level lvl;
@@ -223,6 +245,20 @@ int main(int argc, char **argv)
 		case 'U':
 			if (parse_u32("--max-udp-flows", optarg, 1, &a.dpo.max_udp_flows))
 				return 2;
+			break;
+		case 'F':
+			if (parse_u32("--max-flow-keys", optarg, 1, &a.dpo.max_flow_keys))
+				return 2;
+			break;
+		case 'T':
+			if (strcmp(optarg, "on") && strcmp(optarg, "off")) {
+				pr_err("--telemetry: '%s' is not on or off", optarg);
+				return 2;
+			}
+			a.dpo.telemetry = !strcmp(optarg, "on");
+			break;
+		case 'M':
+			a.metrics_addr = *optarg ? optarg : NULL;
 			break;
 		case 'l':
 			if (sl_log_level_parse(optarg, &lvl)) {
@@ -291,16 +327,24 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (sl_find_cgroup2_root(cg2root, sizeof(cg2root)) ||
-	    sl_identity_init(&a.id, a.dp.src_fd, a.dp.cfg_fd, cg2root, a.dpo.cgroup)) {
+	    sl_identity_init(&a.id, a.dp.src_fd, a.dp.cfg_fd, a.dp.ipcache_fd, cg2root,
+			     a.dpo.cgroup)) {
 		pr_err("--cgroup %s is not below the cgroup v2 mount", a.dpo.cgroup);
 		err = -EINVAL;
 		goto out;
 	}
+	if (a.dpo.telemetry && sl_tel_open(&a.tel, &a, a.dp.events_fd, 8192))
+		pr_warn("flow events are not available: %s", strerror(errno));
 	err = sl_persist_load(&a);
 	if (err)
 		goto out;
 	if (a.config_dir)
 		sl_config_dir_apply(&a);
+	if (a.metrics_addr) {
+		err = sl_metrics_open(&a);
+		if (err)
+			goto out;
+	}
 	a.listen_fd = sl_open_listener(a.socket_path);
 	if (a.listen_fd < 0) {
 		err = a.listen_fd;
@@ -313,6 +357,9 @@ out:
 		unlink(a.socket_path);
 	}
 	sl_config_dir_close();
+	sl_metrics_close(&a);
+	sl_tel_close(&a.tel);
+	sl_names_free(&a.names);
 	sl_compiled_free(&a.compiled);
 	sl_identity_free(&a.id);
 	sl_lb_sync_free(&a.lb);

@@ -158,8 +158,9 @@ static int parse_request(struct sl_buf *in, struct sl_request *r)
 	return ret;
 }
 
-void sl_serve_one(struct sl_agent *a, int cfd)
+bool sl_serve_one(struct sl_agent *a, int cfd)
 {
+	bool kept = false;
 	struct timeval tv = { .tv_sec = 10 };
 	struct sl_request r = {};
 	struct sl_buf in = {}, reply = {};
@@ -191,6 +192,12 @@ void sl_serve_one(struct sl_agent *a, int cfd)
 		case SL_VERB_STATUS:
 			sl_cmd_status(a, &r);
 			break;
+		case SL_VERB_FLOWS:
+			kept = sl_cmd_flows(a, &r, cfd);
+			break;
+		case SL_VERB_STATS:
+			sl_cmd_stats(a, &r);
+			break;
 		case SL_VERB_VERSION:
 			sl_buf_printf(&r.out, "sluiced %s (map layout %u)\n", SLUICE_VERSION,
 				      SLUICE_ABI_VERSION);
@@ -199,6 +206,12 @@ void sl_serve_one(struct sl_agent *a, int cfd)
 			sl_buf_printf(&r.err, "error: unknown request %u\n", r.verb);
 			r.status = 2;
 		}
+	}
+	if (kept) {
+		/* flows --follow: the connection now belongs to the telemetry module. */
+		sl_buf_free(&in);
+		free_request(&r);
+		return true;
 	}
 	if (r.out.len)
 		sl_tlv_put(&reply, SL_TLV_STDOUT, r.out.p, r.out.len);
@@ -211,4 +224,5 @@ void sl_serve_one(struct sl_agent *a, int cfd)
 	sl_buf_free(&reply);
 	sl_buf_free(&in);
 	free_request(&r);
+	return false;
 }

@@ -23,6 +23,8 @@ enum sl_verb {
 	SL_VERB_DESCRIBE,
 	SL_VERB_STATUS,
 	SL_VERB_VERSION,
+	SL_VERB_FLOWS,
+	SL_VERB_STATS,
 };
 
 enum sl_tlv_type {

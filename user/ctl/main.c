@@ -4,6 +4,7 @@
  * validates and applies them atomically and answers with what to print.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,10 @@ static void usage(FILE *f)
 		"                                         delete the objects the files name\n"
 		"  get services|endpoints|endpointslices|pods [NAME] [-n NS | -A] [-o wide|json|yaml]\n"
 		"  describe service [NS/]NAME [-n NS]     a Service and the backends it was given\n"
+		"  flows [--follow] [--namespace NS] [--pod [NS/]NAME] [--service [NS/]NAME]\n"
+		"        [--verdict FORWARDED|DROPPED] [--since 5m] [-o table|json]\n"
+		"                                         recent connections and drops, then live ones\n"
+		"  stats                                  data-plane counters and per-flow totals\n"
 		"  status                                 programs, attachments, maps, features\n"
 		"  version                                client and agent versions\n\n"
 		"Files are YAML or JSON streams of v1 Service, discovery.k8s.io/v1 EndpointSlice,\n"
@@ -127,13 +132,15 @@ static int add_path(struct sl_buf *req, const char *path)
 	return add_file(req, path);
 }
 
+/* Sends the request and prints the answer as it streams in (flows --follow keeps the
+ * connection open and sends events as they happen). */
 static int transact(const char *sock, struct sl_buf *req)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct sl_buf resp = {};
-	struct sl_tlv t;
 	size_t off = 0;
 	int fd, err, status = 1;
+	bool done = false;
 
 	if (strlen(sock) >= sizeof(sa.sun_path)) {
 		pr_err("--socket: path too long");
@@ -151,28 +158,50 @@ static int transact(const char *sock, struct sl_buf *req)
 	err = sl_write_all(fd, req->p, req->len);
 	if (!err && shutdown(fd, SHUT_WR))
 		err = -errno;
-	if (!err)
-		err = sl_buf_read_fd(&resp, fd, SL_PROTO_MAX_REQUEST);
+	while (!err && !done) {
+		char chunk[65536];
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		struct sl_tlv t;
+		int r;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			err = n < 0 ? -errno : 0;
+			break;
+		}
+		if (sl_buf_append(&resp, chunk, (size_t)n)) {
+			err = -ENOMEM;
+			break;
+		}
+		while ((r = sl_tlv_next(resp.p, resp.len, &off, &t)) > 0) {
+			if (t.type == SL_TLV_STDOUT) {
+				fwrite(t.data, 1, t.len, stdout);
+				fflush(stdout);
+			} else if (t.type == SL_TLV_STDERR) {
+				fwrite(t.data, 1, t.len, stderr);
+			} else if (t.type == SL_TLV_EXIT && t.len == 4) {
+				memcpy(&status, t.data, 4);
+				done = true;
+			}
+		}
+		/* r < 0: the last record is incomplete; wait for the rest. Drop what was
+		 * printed so the buffer does not grow while following. */
+		if (off == resp.len) {
+			resp.len = 0;
+			off = 0;
+		}
+	}
 	close(fd);
+	sl_buf_free(&resp);
 	if (err) {
 		pr_err("talking to sluiced: %s", strerror(-err));
-		sl_buf_free(&resp);
 		return 1;
 	}
-	while ((err = sl_tlv_next(resp.p, resp.len, &off, &t)) > 0) {
-		if (t.type == SL_TLV_STDOUT)
-			fwrite(t.data, 1, t.len, stdout);
-		else if (t.type == SL_TLV_STDERR)
-			fwrite(t.data, 1, t.len, stderr);
-		else if (t.type == SL_TLV_EXIT && t.len == 4)
-			memcpy(&status, t.data, 4);
+	if (!done) {
+		pr_err("sluiced closed the connection without an answer");
+		return 1;
 	}
-	if (err < 0) {
-		pr_err("sluiced sent a torn reply");
-		status = 1;
-	}
-	sl_buf_free(&resp);
-	fflush(stdout);
 	return status;
 }
 
@@ -291,6 +320,51 @@ int main(int argc, char **argv)
 			arg(&req, "name", name);
 		if (out)
 			arg(&req, "output", out);
+	} else if (!strcmp(cmd, "flows")) {
+		static const struct {
+			const char *flag, *key;
+		} vflags[] = {
+			{ "--namespace", "namespace" },
+			{ "-n", "namespace" },
+			{ "--pod", "pod" },
+			{ "--service", "service" },
+			{ "--verdict", "verdict" },
+			{ "--since", "since" },
+			{ "-o", "output" },
+		};
+
+		h.verb = SL_VERB_FLOWS;
+		sl_buf_append(&req, &h, sizeof(h));
+		for (; i < argc; i++) {
+			bool known = false;
+
+			if (!strcmp(argv[i], "--follow") || !strcmp(argv[i], "-f")) {
+				arg(&req, "follow", "true");
+				continue;
+			}
+			for (size_t k = 0; k < sizeof(vflags) / sizeof(vflags[0]); k++) {
+				if (strcmp(argv[i], vflags[k].flag))
+					continue;
+				if (i + 1 >= argc) {
+					pr_err("flows: %s needs a value", argv[i]);
+					return 2;
+				}
+				arg(&req, vflags[k].key, argv[++i]);
+				known = true;
+				break;
+			}
+			if (!known) {
+				pr_err("flows: unexpected argument '%s' (see --help)", argv[i]);
+				return 2;
+			}
+		}
+	} else if (!strcmp(cmd, "stats")) {
+		if (i < argc) {
+			pr_err("stats takes no arguments");
+			return 2;
+		}
+		h.verb = SL_VERB_STATS;
+		sl_buf_append(&req, &h, sizeof(h));
 	} else if (!strcmp(cmd, "status") || !strcmp(cmd, "version")) {
 		if (i < argc) {
 			pr_err("%s takes no arguments", cmd);

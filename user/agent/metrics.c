@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * What the Prometheus endpoint says: Istio's TCP metrics, under Istio's names and
+ * labels (aggregated per workload from the kernel's per-pod counters, so cardinality
+ * follows workloads, not pods or connections), and sluice_* metrics about the data
+ * plane itself.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent/agent.h"
+#include "common/log.h"
+#include "common/prom.h"
+#include "model/objects.h"
+#include "sock_destroy.skel.h"
+#include "sock_lb.skel.h"
+#include "skb_count.skel.h"
+#include "sockops.skel.h"
+
+#define TRUST_DOMAIN "cluster.local"
+#define NLABELS 16
+
+/* One Istio label set and its summed counters. */
+struct tcp_series {
+	char *values[NLABELS];
+	struct sl_flow_counters c;
+};
+
+static const char *const istio_labels[NLABELS] = {
+	"reporter",
+	"source_workload",
+	"source_workload_namespace",
+	"source_principal",
+	"source_app",
+	"source_version",
+	"destination_service",
+	"destination_service_name",
+	"destination_service_namespace",
+	"destination_workload",
+	"destination_workload_namespace",
+	"destination_principal",
+	"destination_app",
+	"destination_version",
+	"request_protocol",
+	"connection_security_policy",
+};
+
+/* The Service a destination-side flow reached: the one whose backends include the
+ * destination pod's address on the destination port. */
+static const struct sl_object *dest_service(const struct sl_agent *a, const struct sl_flow_key *k,
+					    const struct sl_object *dp)
+{
+	const struct sl_frontend *fe = sl_names_svc(&a->names, k->svc_id);
+
+	for (size_t i = 0; !fe && dp && i < dp->pod.npod_ips; i++) {
+		struct sl_backend b = { .port = k->dst_port };
+
+		memcpy(&b.addr, dp->pod.pod_ips[i].b, 16);
+		fe = sl_names_backend(&a->names, &b);
+	}
+	return fe ? fe->svc : NULL;
+}
+
+static int label_values(const struct sl_agent *a, const struct sl_flow_key *k, char *v[NLABELS])
+{
+	const struct sl_object *sp = sl_names_pod(&a->names, k->src_pod);
+	const struct sl_object *dp = sl_names_pod(&a->names, k->dst_pod);
+	const struct sl_object *svc = dest_service(a, k, dp);
+	char sw[256], dw[256], fqdn[600];
+
+	sl_workload_name(sp, sw, sizeof(sw));
+	sl_workload_name(dp, dw, sizeof(dw));
+	if (svc)
+		snprintf(fqdn, sizeof(fqdn), "%s.%s.svc.%s", svc->meta.name, svc->meta.ns,
+			 TRUST_DOMAIN);
+	v[0] = strdup(k->reporter == SL_REPORTER_DESTINATION ? "destination" : "source");
+	v[1] = strdup(sw);
+	v[2] = strdup(sp ? sp->meta.ns : "unknown");
+	/* Plain TCP carries no peer certificate: Istio reports the principals as unknown
+	 * and the security policy as none until mutual TLS is in place. */
+	v[3] = strdup("unknown");
+	v[4] = strdup(sl_pod_label(sp, "app"));
+	v[5] = strdup(sl_pod_label(sp, "version"));
+	v[6] = strdup(svc ? fqdn : "unknown");
+	v[7] = strdup(svc ? svc->meta.name : "unknown");
+	v[8] = strdup(svc ? svc->meta.ns : "unknown");
+	v[9] = strdup(dw);
+	v[10] = strdup(dp ? dp->meta.ns : "unknown");
+	v[11] = strdup("unknown");
+	v[12] = strdup(sl_pod_label(dp, "app"));
+	v[13] = strdup(sl_pod_label(dp, "version"));
+	v[14] = strdup(k->proto == 17 ? "udp" : "tcp");
+	v[15] = strdup("none");
+	for (int i = 0; i < NLABELS; i++)
+		if (!v[i])
+			return -ENOMEM;
+	return 0;
+}
+
+static void series_free(struct tcp_series *s)
+{
+	for (int i = 0; i < NLABELS; i++)
+		free(s->values[i]);
+	free(s);
+}
+
+/* Sums the sl_flow_stats entries of one protocol over CPUs and pods into one series per
+ * Istio label set. */
+static int collect(const struct sl_agent *a, uint8_t want_proto, struct sl_htab *series)
+{
+	int fd = a->dp.flow_stats_fd, ncpu = libbpf_num_possible_cpus();
+	struct sl_flow_counters *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+	struct sl_flow_key key, next;
+	void *prev = NULL;
+	int ret = 0;
+
+	if (!vals)
+		return -ENOMEM;
+	while (!ret && !bpf_map_get_next_key(fd, prev, &next)) {
+		struct tcp_series *s, *have;
+		struct sl_buf id = {};
+
+		key = next;
+		prev = &key;
+		if (key.proto != want_proto || bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		s = calloc(1, sizeof(*s));
+		if (!s || label_values(a, &key, s->values)) {
+			if (s)
+				series_free(s);
+			ret = -ENOMEM;
+			break;
+		}
+		for (int i = 0; i < NLABELS; i++)
+			sl_buf_printf(&id, "%s%c", s->values[i], 0);
+		have = sl_htab_get(series, id.p, id.len);
+		if (!have) {
+			if (sl_htab_put(series, id.p, id.len, s, NULL)) {
+				series_free(s);
+				ret = -ENOMEM;
+			}
+			have = s;
+		} else {
+			series_free(s);
+		}
+		for (int c = 0; !ret && c < ncpu; c++) {
+			have->c.opened += vals[c].opened;
+			have->c.closed += vals[c].closed;
+			have->c.sent_bytes += vals[c].sent_bytes;
+			have->c.received_bytes += vals[c].received_bytes;
+			have->c.packets += vals[c].packets;
+		}
+		sl_buf_free(&id);
+	}
+	free(vals);
+	return ret;
+}
+
+struct fam {
+	const char *name, *help;
+	size_t off;
+};
+
+static void render_series(struct sl_agent *a, struct sl_prom *p, uint8_t proto,
+			  const struct fam *fams, size_t nfams)
+{
+	struct sl_htab series = {};
+	size_t it;
+	void *v;
+
+	if (collect(a, proto, &series))
+		pr_warn("metrics: out of memory collecting telemetry");
+	for (size_t f = 0; f < nfams; f++) {
+		sl_prom_family(p, fams[f].name, "counter", fams[f].help);
+		it = 0;
+		while (sl_htab_next(&series, &it, NULL, NULL, &v)) {
+			struct tcp_series *s = v;
+			struct sl_prom_label l[NLABELS];
+			uint64_t val;
+
+			for (int i = 0; i < NLABELS; i++)
+				l[i] = (struct sl_prom_label){ istio_labels[i], s->values[i] };
+			memcpy(&val, (const char *)&s->c + fams[f].off, sizeof(val));
+			sl_prom_sample(p, fams[f].name, l, NLABELS, (double)val);
+		}
+	}
+	it = 0;
+	while (sl_htab_next(&series, &it, NULL, NULL, &v))
+		series_free(v);
+	sl_htab_free(&series);
+}
+
+static void render_istio(struct sl_agent *a, struct sl_prom *p)
+{
+	static const struct fam tcp[] = {
+		{ "istio_tcp_connections_opened_total", "TCP connections opened.",
+		  offsetof(struct sl_flow_counters, opened) },
+		{ "istio_tcp_connections_closed_total", "TCP connections closed.",
+		  offsetof(struct sl_flow_counters, closed) },
+		{ "istio_tcp_sent_bytes_total",
+		  "Bytes sent by the reporter's end of TCP connections (application data).",
+		  offsetof(struct sl_flow_counters, sent_bytes) },
+		{ "istio_tcp_received_bytes_total",
+		  "Bytes received by the reporter's end of TCP connections (application data).",
+		  offsetof(struct sl_flow_counters, received_bytes) },
+	};
+	/* Istio has no UDP metrics; these use the same labels. */
+	static const struct fam udp[] = {
+		{ "sluice_udp_datagrams_total", "UDP datagrams, both directions.",
+		  offsetof(struct sl_flow_counters, packets) },
+		{ "sluice_udp_sent_bytes_total", "UDP payload bytes sent by the reporter's end.",
+		  offsetof(struct sl_flow_counters, sent_bytes) },
+		{ "sluice_udp_received_bytes_total",
+		  "UDP payload bytes received by the reporter's end.",
+		  offsetof(struct sl_flow_counters, received_bytes) },
+	};
+
+	render_series(a, p, 6, tcp, sizeof(tcp) / sizeof(tcp[0]));
+	render_series(a, p, 17, udp, sizeof(udp) / sizeof(udp[0]));
+}
+
+static void map_fill(struct sl_prom *p, const char *name, struct bpf_map *m)
+{
+	struct sl_prom_label l = { "map", name };
+	long n = sl_dp_map_count(bpf_map__fd(m));
+
+	if (n >= 0)
+		sl_prom_sample(p, "sluice_map_entries", &l, 1, (double)n);
+	sl_prom_sample(p, "sluice_map_capacity", &l, 1, (double)bpf_map__max_entries(m));
+}
+
+static void prog_stats(struct sl_prom *p, struct bpf_program *prog)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct sl_prom_label l = { "program", bpf_program__name(prog) };
+
+	if (bpf_program__fd(prog) < 0 || bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &len))
+		return;
+	sl_prom_sample(p, "sluice_program_runs_total", &l, 1, (double)info.run_cnt);
+	sl_prom_sample(p, "sluice_program_run_seconds_total", &l, 1,
+		       (double)info.run_time_ns / 1e9);
+}
+
+static void render_sluice(struct sl_agent *a, struct sl_prom *p)
+{
+	struct sl_datapath *dp = &a->dp;
+	uint64_t stats[SL_STAT__MAX] = {};
+	struct bpf_program *prog;
+	struct sl_prom_label l[2];
+
+	sl_prom_family(p, "sluice_agent_info", "gauge", "The running agent (value 1).");
+	l[0] = (struct sl_prom_label){ "version", SLUICE_VERSION };
+	l[1] = (struct sl_prom_label){ "node", a->node };
+	sl_prom_sample(p, "sluice_agent_info", l, 2, 1);
+
+	sl_prom_family(p, "sluice_map_entries", "gauge", "Entries in a pinned map.");
+	sl_prom_family(p, "sluice_map_capacity", "gauge",
+		       "Capacity (max_entries) of a pinned map.");
+	map_fill(p, "sl_svc", dp->skel->maps.sl_svc);
+	map_fill(p, "sl_bset", dp->skel->maps.sl_bset);
+	map_fill(p, "sl_src_route", dp->skel->maps.sl_src_route);
+	map_fill(p, "sl_src", dp->skel->maps.sl_src);
+	map_fill(p, "sl_ipcache", dp->skel->maps.sl_ipcache);
+	map_fill(p, "sl_udp_revnat", dp->skel->maps.sl_udp_revnat);
+	map_fill(p, "sl_affinity", dp->skel->maps.sl_affinity);
+	map_fill(p, "sl_flow_stats", dp->skel->maps.sl_flow_stats);
+
+	sl_dp_read_stats(dp, stats);
+	sl_prom_family(p, "sluice_datapath_events_total", "counter",
+		       "Data-plane decisions, by event (sl_stats).");
+	for (int s = 0; s < SL_STAT__MAX; s++) {
+		l[0] = (struct sl_prom_label){ "event", sl_stat_name(s) };
+		sl_prom_sample(p, "sluice_datapath_events_total", l, 1, (double)stats[s]);
+	}
+	sl_prom_family(p, "sluice_drops_total", "counter",
+		       "Connections and datagrams refused, by reason.");
+	l[0] = (struct sl_prom_label){ "reason", sl_reason_name(SL_REASON_NO_ENDPOINT) };
+	sl_prom_sample(p, "sluice_drops_total", l, 1,
+		       (double)(stats[SL_STAT_CONNECT_NO_BACKEND] +
+				stats[SL_STAT_SENDMSG_NO_BACKEND] - stats[SL_STAT_POOL_FULL] -
+				stats[SL_STAT_BSET_MISS]));
+	l[0] = (struct sl_prom_label){ "reason", sl_reason_name(SL_REASON_POOL_FULL) };
+	sl_prom_sample(p, "sluice_drops_total", l, 1, (double)stats[SL_STAT_POOL_FULL]);
+	l[0] = (struct sl_prom_label){ "reason", sl_reason_name(SL_REASON_NO_BACKEND_SLOT) };
+	sl_prom_sample(p, "sluice_drops_total", l, 1, (double)stats[SL_STAT_BSET_MISS]);
+	sl_prom_family(p, "sluice_flow_events_lost_total", "counter",
+		       "Flow events dropped because the ring buffer was full.");
+	sl_prom_sample(p, "sluice_flow_events_lost_total", NULL, 0,
+		       (double)stats[SL_STAT_EVENTS_LOST]);
+
+	sl_prom_family(p, "sluice_apply_duration_seconds", "histogram",
+		       "Time from a validated apply to the kernel maps and state file updated.");
+	sl_prom_histogram(p, "sluice_apply_duration_seconds", NULL, 0, sl_apply_bounds,
+			  a->apply_buckets, SL_APPLY_BUCKETS, a->apply_seconds_sum, a->applies);
+	sl_prom_family(p, "sluice_apply_rejected_total", "counter",
+		       "Applies refused (nothing changed).");
+	sl_prom_sample(p, "sluice_apply_rejected_total", NULL, 0, (double)a->apply_failures);
+
+	sl_prom_family(p, "sluice_program_runs_total", "counter",
+		       "Runs of each BPF program (counted while kernel.bpf_stats_enabled=1).");
+	sl_prom_family(
+		p, "sluice_program_run_seconds_total", "counter",
+		"Time spent in each BPF program (counted while kernel.bpf_stats_enabled=1).");
+	bpf_object__for_each_program(prog, dp->skel->obj) prog_stats(p, prog);
+	bpf_object__for_each_program(prog, dp->sockops->obj) prog_stats(p, prog);
+}
+
+static int render(void *arg, struct sl_buf *out)
+{
+	struct sl_agent *a = arg;
+	struct sl_prom p;
+	int err;
+
+	sl_prom_init(&p);
+	if (a->dpo.telemetry)
+		render_istio(a, &p);
+	render_sluice(a, &p);
+	err = sl_prom_finish(&p, out);
+	sl_prom_free(&p);
+	return err;
+}
+
+int sl_metrics_open(struct sl_agent *a)
+{
+	int err = sl_metrics_http_open(&a->http, a->metrics_addr, render, a);
+
+	if (err) {
+		pr_err("--metrics-addr %s: %s", a->metrics_addr, strerror(-err));
+		return err;
+	}
+	a->http_open = true;
+	pr_info("metrics on http://%s/metrics", a->metrics_addr);
+	return 0;
+}
+
+size_t sl_metrics_fds(struct sl_agent *a, struct pollfd *p, size_t max)
+{
+	int n;
+
+	if (!a->http_open)
+		return 0;
+	n = sl_metrics_http_fds(&a->http, p, max);
+	return n > 0 ? (size_t)n : 0;
+}
+
+void sl_metrics_handle(struct sl_agent *a, const struct pollfd *p, size_t n)
+{
+	if (a->http_open)
+		sl_metrics_http_handle(&a->http, p, n);
+}
+
+void sl_metrics_close(struct sl_agent *a)
+{
+	if (a->http_open)
+		sl_metrics_http_close(&a->http);
+	a->http_open = false;
+}

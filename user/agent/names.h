@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * From the ids the kernel reports (pod ids, service port ids) back to the objects they
+ * stand for, and the workload names Istio's telemetry uses. Rebuilt after every apply.
+ */
+#ifndef SLUICE_AGENT_NAMES_H
+#define SLUICE_AGENT_NAMES_H
+
+#include <stdint.h>
+
+#include "common/htab.h"
+#include "state/compile.h"
+#include "state/store.h"
+
+struct sl_names {
+	struct sl_htab pods; /* pod id -> const struct sl_object * (Pod) */
+	struct sl_htab svcs; /* svc id -> const struct sl_frontend * (any of its frontends) */
+	struct sl_htab backends; /* struct sl_backend -> const struct sl_frontend * */
+};
+
+void sl_names_rebuild(struct sl_names *n, const struct sl_store *st, const struct sl_compiled *c);
+void sl_names_free(struct sl_names *n);
+
+const struct sl_object *sl_names_pod(const struct sl_names *n, uint32_t pod_id);
+/* The Service (and port) of a service port id. */
+const struct sl_frontend *sl_names_svc(const struct sl_names *n, uint32_t svc_id);
+/* A Service that has (addr, port) among its backends (for the destination side, which
+ * does not know which Service the client dialed). */
+const struct sl_frontend *sl_names_backend(const struct sl_names *n, const struct sl_backend *b);
+
+/* Istio's workload name of a pod: label service.istio.io/canonical-name,
+ * app.kubernetes.io/name, app, else the pod name without its ReplicaSet/pod hashes. */
+void sl_workload_name(const struct sl_object *pod, char *buf, size_t len);
+/* A pod label, or "unknown". */
+const char *sl_pod_label(const struct sl_object *pod, const char *key);
+
+#endif
