@@ -191,3 +191,15 @@ touch "$T_TMP/go"
 wait_until 10 grep -q finished "$T_TMP/mid.log"
 wait_until 10 settled node1 source
 assert_eq "$(metric node1 istio_tcp_sent_bytes_total source)" "$((base + 600000))" && t_pass
+
+t_begin "the agent's memory stays flat as connections churn"
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$(cat "/run/sluice-testbed/$TB_NAME/node1/sluiced.pid")/status"; }
+# Fill the flow buffer first (3 events a connection on the client's node), then churn.
+probe node1-p3 --tcp --count 3000 --interval-ms 0 --keep-going $VIP 80 >/dev/null
+metrics node1 >/dev/null
+r1=$(rss)
+probe node1-p3 --tcp --count 3000 --interval-ms 0 --keep-going $VIP 80 >/dev/null
+metrics node1 >/dev/null
+r2=$(rss)
+assert_match "$r1" '^[0-9]+$' "RSS readable" &&
+	{ [ "$((r2 - r1))" -lt 1024 ] || t_fail "RSS grew from ${r1} kB to ${r2} kB over 3000 connections"; } && t_pass

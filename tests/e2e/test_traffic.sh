@@ -120,6 +120,22 @@ assert_eq "$(ids_of "$canary")" "id=node1-p2 id=node2-p2 " "canary client" &&
 	assert_contains "$(tb ctl node1 -- describe service default/echo)" "clients in pod default/node1-p3" && t_pass
 remove "$SRC_VS"
 
+t_begin "sourceNamespace and port matches"
+NSVS="apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: echo}
+spec:
+  hosts: [echo]
+  tcp:
+  - match: [{sourceNamespace: other}]
+    route: [{destination: {host: echo, subset: v1}}]
+  - match: [{port: 80, sourceNamespace: default}]
+    route: [{destination: {host: echo, subset: v2}}]"
+apply_both "$NSVS" >/dev/null
+out=$(probe node1-p4 --tcp --count 20 --keep-going $VIP 80)
+assert_eq "$(ids_of "$out")" "id=node1-p2 id=node2-p2 " "default-namespace client on port 80" && t_pass
+remove "$NSVS"
+
 t_begin "ROUND_ROBIN: 400 connections, exactly 100 per backend"
 apply_both "$SUBSETS
   trafficPolicy: {loadBalancer: {simple: ROUND_ROBIN}}" >/dev/null
