@@ -12,6 +12,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "lib/ctx.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 #include "lib/telemetry.h"
@@ -45,19 +46,7 @@ static __always_inline void count_conn(struct sl_sock_orig *o, __s64 delta)
 		__sync_fetch_and_add(n, delta);
 }
 
-/* A 4-byte load of a bpf_sock_ops field at its fixed offset. Verifier workaround:
- * plain C reads inlined at several call sites get merged by the compiler into one load
- * with a variable ctx offset, which the verifier refuses ("dereference of modified ctx
- * ptr"); inline asm cannot be merged. */
-#define SKOPS_LOAD(skops, field)                                                                   \
-	({                                                                                         \
-		__u32 __v;                                                                         \
-		asm volatile("%[v] = *(u32 *)(%[c] + %[o])"                                        \
-			     : [v] "=r"(__v)                                                       \
-			     : [c] "r"(skops), [o] "i"(__builtin_offsetof(struct bpf_sock_ops,     \
-									  field)));                \
-		__v;                                                                               \
-	})
+#define SKOPS_LOAD(skops, field) CTX_LOAD32(skops, struct bpf_sock_ops, field)
 
 /* The two ends of the connection as 16-byte addresses. */
 static __always_inline void sock_addrs(const struct bpf_sock_ops *skops, struct sl_addr *local,
@@ -106,11 +95,48 @@ static __always_inline void app_bytes(struct bpf_sock_ops *skops, struct bpf_soc
 	*received = skops->bytes_received;
 	if (!tp)
 		return;
+	/* Redirected bytes never enter the TCP byte counters. */
+	{
+		struct sl_sock_tel *t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, 0);
+		struct sl_sock_key key = {};
+		__u64 *rx;
+
+		if (t)
+			*sent += t->accel_sent;
+		if (t && t->key.reporter) {
+			sock_addrs(skops, &key.local, &key.remote);
+			key.local_port = local_port(skops);
+			key.remote_port = remote_port(skops);
+			rx = bpf_map_lookup_elem(&sl_accel_rx, &key);
+			if (rx)
+				*received += *rx;
+		}
+	}
 	if ((tp->inet_conn.icsk_inet.sk.sk_shutdown & SEND_SHUTDOWN_) &&
 	    tp->snd_una == tp->write_seq && *sent)
 		(*sent)--;
 	if ((tp->inet_conn.icsk_inet.sk.__sk_common.skc_flags & (1UL << SOCK_DONE_)) && *received)
 		(*received)--;
+}
+
+/* Same-node acceleration: a connection between two local pods goes into the sockhash,
+ * so the sk_msg program can hand its payload straight to the peer. */
+const volatile bool cfg_accelerate = false;
+
+static __always_inline void accel_add(struct bpf_sock_ops *skops)
+{
+	struct sl_sock_key key = {};
+	struct sl_ip_info *l, *r;
+
+	sock_addrs(skops, &key.local, &key.remote);
+	l = bpf_map_lookup_elem(&sl_ipcache, &key.local);
+	r = bpf_map_lookup_elem(&sl_ipcache, &key.remote);
+	if (!l || !r || !(l->flags & SL_IP_F_LOCAL) || !(r->flags & SL_IP_F_LOCAL))
+		return;
+	key.local_port = local_port(skops);
+	key.remote_port = remote_port(skops);
+	if (!bpf_sock_hash_update(skops, &sl_sockhash, &key, BPF_NOEXIST))
+		stat_inc(SL_STAT_SOCKHASH_ADDED);
 }
 
 /* Adds what the connection sent and received since the last flush. */
@@ -227,6 +253,14 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 		bpf_ringbuf_submit(e, 0);
 	}
 	t->open_ns = 0; /* closed once */
+	{
+		struct sl_sock_key key = {};
+
+		sock_addrs(skops, &key.local, &key.remote);
+		key.local_port = local_port(skops);
+		key.remote_port = remote_port(skops);
+		bpf_map_delete_elem(&sl_accel_rx, &key);
+	}
 }
 
 SEC("sockops")
@@ -251,6 +285,8 @@ int sl_sockops(struct bpf_sock_ops *skops)
 		break;
 	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		if (cfg_accelerate)
+			accel_add(skops);
 		if (!cfg_telemetry)
 			break;
 		tel_open(skops, sk, skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB);

@@ -195,6 +195,29 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_events SEC(".maps");
 
+/* Same-node acceleration: both sockets of a TCP connection between two local pods,
+ * keyed as each sees itself. Written by sockops at establishment (only when
+ * acceleration is on); read by the sk_msg program attached to it. The kernel removes a
+ * socket when it closes. Size: flag --max-udp-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__type(key, struct sl_sock_key);
+	__type(value, __u64);
+	__uint(max_entries, SL_DEFAULT_MAX_UDP_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_sockhash SEC(".maps");
+
+/* Bytes sk_msg redirected into a socket, keyed as that socket sees itself (the sender
+ * cannot reach the receiver's socket storage from sk_msg). Written by sk_msg, read and
+ * deleted at close by sockops; LRU bounds it. Size: flag --max-udp-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct sl_sock_key);
+	__type(value, __u64);
+	__uint(max_entries, SL_DEFAULT_MAX_UDP_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_accel_rx SEC(".maps");
+
 /* Layout identity of the pinned maps: written once by sluiced when it creates them,
  * checked by every later agent before it adopts them. Never evicted. */
 struct {

@@ -19,7 +19,7 @@
 
 /* Bumped whenever the layout or meaning of a pinned map changes. An agent finding
  * pinned maps of another version refuses to adopt them (run `sluiced --cleanup`). */
-#define SLUICE_ABI_VERSION 3
+#define SLUICE_ABI_VERSION 4
 #define SLUICE_ABI_MAGIC 0x534c4345u /* "SLCE" */
 
 /* Defaults for the capacity flags (--max-services, --max-backends, --max-udp-flows). */
@@ -218,9 +218,13 @@ _Static_assert(sizeof(struct sl_meta) == 16, "sl_meta size");
 
 /* sl_ipcache value, keyed by struct sl_addr: which pod an address belongs to (every
  * Pod of the cluster, not only this node's). */
+enum sl_ip_flags {
+	SL_IP_F_LOCAL = 1 << 0, /* a pod on this node (same-node acceleration) */
+};
+
 struct sl_ip_info {
 	__u32 pod_id;
-	__u32 pad;
+	__u32 flags; /* enum sl_ip_flags */
 };
 _Static_assert(sizeof(struct sl_ip_info) == 8, "sl_ip_info size");
 
@@ -262,10 +266,28 @@ struct sl_sock_tel {
 	__u64 received; /* bytes_received already accounted */
 	__u64 sent0; /* bytes_acked at establishment (the SYN) */
 	__u64 received0;
+	__u64 accel_sent; /* bytes sk_msg redirected from this socket to its peer */
 	__u32 retrans;
+	__u32 flags; /* enum sl_tel_flags */
+};
+_Static_assert(sizeof(struct sl_sock_tel) == 80, "sl_sock_tel size");
+
+enum sl_tel_flags {
+	/* A message of this socket went the normal path: later ones must too, or the
+	 * peer could read redirected bytes before older bytes still in its TCP queue. */
+	SL_TEL_F_NO_REDIRECT = 1 << 0,
+};
+
+/* sl_sockhash key: a TCP socket as it sees itself. The peer's key is the same with
+ * local and remote swapped. */
+struct sl_sock_key {
+	struct sl_addr local;
+	struct sl_addr remote;
+	__be16 local_port;
+	__be16 remote_port;
 	__u32 pad;
 };
-_Static_assert(sizeof(struct sl_sock_tel) == 72, "sl_sock_tel size");
+_Static_assert(sizeof(struct sl_sock_key) == 40, "sl_sock_key size");
 
 enum sl_event_type {
 	SL_EV_OPEN = 1, /* TCP connection established */
@@ -326,6 +348,9 @@ enum sl_stat {
 	SL_STAT_UDP_DESTROYED, /* connected UDP socket to a removed backend destroyed */
 	SL_STAT_EVENTS_LOST, /* flow events dropped: the ring buffer was full */
 	SL_STAT_FLOW_KEYS_FULL, /* telemetry not counted: sl_flow_stats was full */
+	SL_STAT_MSG_REDIRECTED, /* sk_msg: message handed straight to the peer socket */
+	SL_STAT_MSG_FALLBACK, /* sk_msg: message went the normal path (peer not in the map) */
+	SL_STAT_SOCKHASH_ADDED, /* sockops: a same-node socket entered sl_sockhash */
 	SL_STAT__MAX,
 };
 

@@ -52,6 +52,7 @@ void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
 		&r->out, "features: bpf_set_retval=%s (refused connects get %s), bpf_stats=%s\n",
 		dp->feat.set_retval ? "yes" : "no", dp->feat.set_retval ? "ECONNREFUSED" : "EPERM",
 		dp->feat.bpf_stats ? "on" : "off");
+	sl_buf_printf(&r->out, "acceleration: %s\n", dp->accel_why ? dp->accel_why : "off");
 	sl_buf_printf(&r->out, "programs:\n  %-13s %-8s %-8s %-18s %s\n", "HOOK", "PROG-ID",
 		      "LINK-ID", "PROGRAM", "ATTACHED-HERE");
 	for (int h = 0; h < SL_HOOK__MAX; h++) {

@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "sock_destroy.skel.h"
 #include "sock_lb.skel.h"
+#include "sk_msg.skel.h"
 #include "skb_count.skel.h"
 #include "sockops.skel.h"
 
@@ -54,6 +55,11 @@ static const char *const stat_names[SL_STAT__MAX] = {
 	[SL_STAT_AFFINITY_HIT] = "affinity_hit",
 	[SL_STAT_SRC_ROUTE_HIT] = "source_route_hit",
 	[SL_STAT_UDP_DESTROYED] = "udp_socket_destroyed",
+	[SL_STAT_EVENTS_LOST] = "flow_events_lost",
+	[SL_STAT_FLOW_KEYS_FULL] = "flow_keys_full",
+	[SL_STAT_MSG_REDIRECTED] = "sk_msg_redirected",
+	[SL_STAT_MSG_FALLBACK] = "sk_msg_fallback",
+	[SL_STAT_SOCKHASH_ADDED] = "sockhash_added",
 };
 
 const char *sl_hook_name(enum sl_hook h)
@@ -68,7 +74,7 @@ int sl_hook_attach_type(enum sl_hook h)
 
 const char *sl_stat_name(enum sl_stat s)
 {
-	return s < SL_STAT__MAX ? stat_names[s] : "?";
+	return s < SL_STAT__MAX && stat_names[s] ? stat_names[s] : "?";
 }
 
 static struct bpf_program *hook_prog(struct sl_datapath *dp, enum sl_hook h)
@@ -326,6 +332,7 @@ static const struct {
 	{ "sl_bset_rev", "--max-backends", 1 },	   { "sl_be_conns", "--max-backends", 1 },
 	{ "sl_udp_revnat", "--max-udp-flows", 2 }, { "sl_affinity", "--max-udp-flows", 2 },
 	{ "sl_ipcache", "--max-backends", 1 },	   { "sl_flow_stats", "--max-flow-keys", 3 },
+	{ "sl_sockhash", "--max-udp-flows", 2 },
 };
 
 static uint32_t size_for(const struct sl_dp_opts *o, int which)
@@ -346,6 +353,67 @@ static void size_maps(struct bpf_object *obj, const struct sl_dp_opts *o)
 			if (!strcmp(bpf_map__name(m), map_sizes[i].map))
 				bpf_map__set_max_entries(m, size_for(o, map_sizes[i].which));
 	}
+}
+
+/* Attaches (or adopts) the sk_msg program on sl_sockhash through a pinned link, or,
+ * with acceleration off, removes a link an earlier agent pinned. */
+static int accel_open(struct sl_datapath *dp, const struct sl_dp_opts *o,
+		      const struct bpf_object_open_opts *oopts)
+{
+	char path[PATH_MAX + 32];
+	struct bpf_link *link;
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/link_sk_msg", dp->bpffs);
+	if (o->accelerate == SL_ACCEL_OFF) {
+		if (!access(path, F_OK) && unlink(path))
+			pr_warn("removing %s: %s", path, strerror(errno));
+		dp->accel_why = "off (--accelerate=off)";
+		return 0;
+	}
+	dp->msg = sk_msg_bpf__open_opts(oopts);
+	if (!dp->msg)
+		return -errno;
+	size_maps(dp->msg->obj, o);
+	err = sk_msg_bpf__load(dp->msg);
+	if (!err) {
+		link = access(path, F_OK) ? NULL : bpf_link__open(path);
+		if (link) {
+			err = bpf_link__update_program(link, dp->msg->progs.sl_sk_msg);
+		} else {
+			fd = bpf_link_create(bpf_program__fd(dp->msg->progs.sl_sk_msg),
+					     bpf_map__fd(dp->skel->maps.sl_sockhash),
+					     BPF_SK_MSG_VERDICT, NULL);
+			err = fd < 0 ? -errno : 0;
+			if (!err) {
+				err = bpf_obj_pin(fd, path) ? -errno : 0;
+				close(fd);
+				link = err ? NULL : bpf_link__open(path);
+				if (!err && !link)
+					err = -errno;
+			}
+		}
+		if (!err) {
+			bpf_link__disconnect(link);
+			dp->msg_link = link;
+			dp->accelerating = true;
+			dp->accel_why = o->accelerate == SL_ACCEL_ON ? "on (--accelerate=on)"
+								     : "on (auto: supported)";
+			return 0;
+		}
+		if (link)
+			bpf_link__destroy(link);
+	}
+	sk_msg_bpf__destroy(dp->msg);
+	dp->msg = NULL;
+	if (o->accelerate == SL_ACCEL_ON) {
+		pr_err("--accelerate=on: cannot attach sk_msg to the sockhash: %s", strerror(-err));
+		return err;
+	}
+	pr_warn("same-node acceleration off: this kernel cannot attach sk_msg through a link (%s)",
+		strerror(-err));
+	dp->accel_why = "off (auto: kernel lacks sockmap links)";
+	return 0;
 }
 
 int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
@@ -397,7 +465,11 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		       strerror(-err));
 		goto fail;
 	}
-	/* The other objects reuse the maps sock_lb just created or adopted. */
+	/* The other objects reuse the maps sock_lb just created or adopted. Acceleration
+	 * is decided first: sockops is loaded knowing whether to fill the sockhash. */
+	err = accel_open(dp, o, &oopts);
+	if (err)
+		goto fail;
 	dp->sockops = sockops_bpf__open_opts(&oopts);
 	if (!dp->sockops) {
 		err = -errno;
@@ -405,6 +477,7 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 	}
 	size_maps(dp->sockops->obj, o);
 	dp->sockops->rodata->cfg_telemetry = o->telemetry;
+	dp->sockops->rodata->cfg_accelerate = dp->accelerating;
 	err = sockops_bpf__load(dp->sockops);
 	if (err) {
 		pr_err("loading the sockops program: %s", strerror(-err));
@@ -483,6 +556,13 @@ void sl_dp_close(struct sl_datapath *dp)
 	dp->destroy = NULL;
 	skb_count_bpf__destroy(dp->skb);
 	dp->skb = NULL;
+	if (dp->msg_link) {
+		bpf_link__disconnect(dp->msg_link);
+		bpf_link__destroy(dp->msg_link);
+	}
+	dp->msg_link = NULL;
+	sk_msg_bpf__destroy(dp->msg);
+	dp->msg = NULL;
 	sockops_bpf__destroy(dp->sockops);
 	dp->sockops = NULL;
 	sock_lb_bpf__destroy(dp->skel);

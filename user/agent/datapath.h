@@ -18,6 +18,13 @@
 struct sock_lb_bpf;
 struct sockops_bpf;
 struct skb_count_bpf;
+struct sk_msg_bpf;
+
+enum sl_accel_mode {
+	SL_ACCEL_AUTO = 0, /* on where the kernel supports it */
+	SL_ACCEL_ON, /* on, or refuse to start */
+	SL_ACCEL_OFF,
+};
 struct sock_destroy_bpf;
 struct bpf_link;
 
@@ -47,12 +54,17 @@ struct sl_dp_opts {
 	const char *cgroup; /* cgroup v2 directory the programs attach to */
 	uint32_t max_services, max_backends, max_udp_flows, max_flow_keys;
 	bool telemetry; /* count flows and emit flow events */
+	enum sl_accel_mode accelerate;
 };
 
 struct sl_datapath {
 	struct sock_lb_bpf *skel;
 	struct sockops_bpf *sockops;
 	struct skb_count_bpf *skb;
+	struct sk_msg_bpf *msg; /* NULL when acceleration is off */
+	struct bpf_link *msg_link; /* sk_msg on sl_sockhash (pinned link_sk_msg) */
+	bool accelerating;
+	const char *accel_why; /* why acceleration is off, for status */
 	struct sock_destroy_bpf *destroy; /* NULL without sock_destroy support */
 	struct bpf_link *iter_link; /* the UDP iterator, not pinned: made at start */
 	struct bpf_link *links[SL_HOOK__MAX];

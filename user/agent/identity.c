@@ -246,7 +246,10 @@ int sl_identity_sync_ipcache(struct sl_identity *id, const struct sl_store *st)
 
 		if (o->kind != SL_KIND_POD)
 			continue;
-		pid = sl_pod_id(&o->meta);
+		/* The pod id, and in bit 32 whether the pod runs on this node. */
+		pid = sl_pod_id(&o->meta) | ((uintptr_t)(id->node && o->pod.node_name &&
+							 !strcmp(o->pod.node_name, id->node))
+					     << 32);
 		for (size_t i = 0; i < o->pod.npod_ips; i++)
 			sl_htab_put(&want, o->pod.pod_ips[i].b, 16, (void *)pid, NULL);
 	}
@@ -256,7 +259,8 @@ int sl_identity_sync_ipcache(struct sl_identity *id, const struct sl_store *st)
 			bpf_map_delete_elem(id->ipcache_fd, k);
 	it = 0;
 	while (sl_htab_next(&want, &it, &k, NULL, &v)) {
-		struct sl_ip_info info = { .pod_id = (uint32_t)(uintptr_t)v };
+		struct sl_ip_info info = { .pod_id = (uint32_t)(uintptr_t)v,
+					   .flags = ((uintptr_t)v >> 32) ? SL_IP_F_LOCAL : 0 };
 
 		if (sl_htab_get(&id->ips, k, 16) == v)
 			continue;

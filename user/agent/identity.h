@@ -16,6 +16,7 @@
 
 struct sl_identity {
 	int src_fd, cfg_fd, ipcache_fd;
+	const char *node; /* this node's name: which pods are local */
 	struct sl_htab ips; /* struct sl_addr -> (uintptr_t)pod id: what sl_ipcache holds */
 	char cgroup[4096]; /* --cgroup */
 	size_t root_depth; /* depth of --cgroup below the cgroup2 mount */

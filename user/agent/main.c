@@ -44,6 +44,9 @@ static void usage(FILE *f)
 		"  --max-flow-keys N      telemetry aggregation keys (reporter x pod pair x port)\n"
 		"                         (default %u)\n"
 		"  --telemetry on|off     count flows and keep flow events (default on)\n"
+		"  --accelerate auto|on|off\n"
+		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
+		"                         skipping the TCP/IP stack (default auto: where supported)\n"
 		"  --metrics-addr ADDR    Prometheus endpoint HOST:PORT, /metrics and /stats/prometheus\n"
 		"                         (default 127.0.0.1:15020; empty: none)\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
@@ -188,6 +191,7 @@ int main(int argc, char **argv)
 		{ "max-udp-flows", required_argument, NULL, 'U' },
 		{ "max-flow-keys", required_argument, NULL, 'F' },
 		{ "telemetry", required_argument, NULL, 'T' },
+		{ "accelerate", required_argument, NULL, 'A' },
 		{ "metrics-addr", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "cleanup", no_argument, NULL, 'X' },
@@ -256,6 +260,18 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			a.dpo.telemetry = !strcmp(optarg, "on");
+			break;
+		case 'A':
+			if (!strcmp(optarg, "auto"))
+				a.dpo.accelerate = SL_ACCEL_AUTO;
+			else if (!strcmp(optarg, "on"))
+				a.dpo.accelerate = SL_ACCEL_ON;
+			else if (!strcmp(optarg, "off"))
+				a.dpo.accelerate = SL_ACCEL_OFF;
+			else {
+				pr_err("--accelerate: '%s' is not auto, on or off", optarg);
+				return 2;
+			}
 			break;
 		case 'M':
 			a.metrics_addr = *optarg ? optarg : NULL;
@@ -333,6 +349,7 @@ int main(int argc, char **argv)
 		err = -EINVAL;
 		goto out;
 	}
+	a.id.node = a.node;
 	if (a.dpo.telemetry && sl_tel_open(&a.tel, &a, a.dp.events_fd, 8192))
 		pr_warn("flow events are not available: %s", strerror(errno));
 	err = sl_persist_load(&a);
