@@ -45,11 +45,11 @@ for f in bookinfo-platform-kube-bookinfo.yaml bookinfo-platform-kube-bookinfo-ve
 	t_pass
 done
 
-t_begin "Istio routing kinds are refused by name, nothing applied"
+t_begin "Istio HTTP routes are refused by name until the L7 proxy exists, nothing applied"
 f="$COMPAT/bookinfo-networking-virtual-service-all-v1.yaml"
 if [ -f "$f" ]; then
 	out=$(tb ctl node1 -- apply -f "$f" 2>&1)
-	assert_ne $? 0 && assert_match "$out" "$f:[0-9]+:[0-9]+: kind VirtualService" &&
+	assert_ne $? 0 && assert_match "$out" "$f:[0-9]+:[0-9]+: spec.http: HTTP routes need the L7 proxy" &&
 		assert_contains "$out" "nothing was applied" && t_pass
 else
 	t_skip "../shared/compat is not beside the repository"
