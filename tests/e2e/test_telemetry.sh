@@ -137,8 +137,8 @@ tb_bg node1 "$T_TMP/prom.log" -- prometheus --config.file="$T_TMP/prom/prometheu
 q='sum(istio_tcp_sent_bytes_total{reporter="source",destination_service_name="echo",source_workload="client"})'
 query() { tb exec node1 -- curl -s --max-time 2 "http://127.0.0.1:19090/api/v1/query" --data-urlencode "query=$q"; }
 want=$(metric node1 istio_tcp_sent_bytes_total source)
-wait_until 30 sh -c "'$TESTBED' exec --name $TB_NAME node1 -- curl -s --max-time 2 http://127.0.0.1:19090/api/v1/query --data-urlencode 'query=$q' | grep -q '\"$want\"'"
-assert_contains "$(query)" "\"$want\"" "PromQL result for $q" && t_pass
+wait_until 90 sh -c "'$TESTBED' exec --name $TB_NAME node1 -- curl -s --max-time 2 http://127.0.0.1:19090/api/v1/query --data-urlencode 'query=$q' | grep -q '\"$want\"'"
+assert_contains "$(query)" "\"$want\"" "PromQL result for $q (targets: $(tb exec node1 -- curl -s --max-time 2 http://127.0.0.1:19090/api/v1/targets | head -c 400); log: $(tail -3 "$T_TMP/prom.log"))" && t_pass
 tb exec node1 -- pkill -f "storage.tsdb.path=$T_TMP/prom/data" || true
 
 t_begin "the flow log shows open and close with identities, as JSON lines"
