@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,14 +40,21 @@ void sl_store_txn_begin(struct sl_store_txn *t, struct sl_store *st)
 	t->st = st;
 }
 
+/* The transaction's entry for key, or NULL. */
+static struct sl_txn_entry *txn_find(const struct sl_store_txn *t, const char *key)
+{
+	uintptr_t pos = (uintptr_t)sl_htab_get(&t->index, key, strlen(key));
+
+	return pos ? &t->v[pos - 1] : NULL;
+}
+
 /* Remembers the first value a key had in this transaction. */
 static int txn_record(struct sl_store_txn *t, const char *key)
 {
 	struct sl_txn_entry *e;
 
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].key, key))
-			return 0;
+	if (txn_find(t, key))
+		return 0;
 	if (t->n == t->cap) {
 		size_t ncap = t->cap ? t->cap * 2 : 16;
 		struct sl_txn_entry *nv = realloc(t->v, ncap * sizeof(*nv));
@@ -61,6 +69,10 @@ static int txn_record(struct sl_store_txn *t, const char *key)
 	if (!e->key)
 		return -ENOMEM;
 	e->old = sl_htab_get(&t->st->objs, key, strlen(key));
+	if (sl_htab_put(&t->index, key, strlen(key), (void *)(uintptr_t)(t->n + 1), NULL)) {
+		free(e->key);
+		return -ENOMEM;
+	}
 	t->n++;
 	return 0;
 }
@@ -69,10 +81,9 @@ static int txn_record(struct sl_store_txn *t, const char *key)
 static bool txn_is_original(const struct sl_store_txn *t, const char *key,
 			    const struct sl_object *o)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (!strcmp(t->v[i].key, key))
-			return t->v[i].old == o;
-	return true;
+	const struct sl_txn_entry *e = txn_find(t, key);
+
+	return e ? e->old == o : true;
 }
 
 int sl_store_upsert(struct sl_store_txn *t, const struct sl_object *o, enum sl_change *ch)
@@ -145,6 +156,7 @@ static void txn_free(struct sl_store_txn *t)
 	free(t->v);
 	t->v = NULL;
 	t->n = t->cap = 0;
+	sl_htab_free(&t->index);
 }
 
 void sl_store_txn_commit(struct sl_store_txn *t)

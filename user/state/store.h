@@ -33,6 +33,7 @@ struct sl_store_txn {
 	struct sl_store *st;
 	struct sl_txn_entry *v;
 	size_t n, cap;
+	struct sl_htab index; /* key -> (uintptr_t)(position in v + 1) */
 };
 
 /* Writes the identity key of o ("Service/default/reviews") into buf. */
