@@ -19,6 +19,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define AF_INET_ 2
+#define SEND_SHUTDOWN_ 2 /* include/net/sock.h */
 #define MSG_LOAD(msg, field) CTX_LOAD32(msg, struct sk_msg_md, field)
 
 /* The peer's key: this socket's own view with the ends swapped. */
@@ -57,6 +58,17 @@ int sl_sk_msg(struct sk_msg_md *msg)
 		    : NULL;
 	if (t && (t->flags & SL_TEL_F_NO_REDIRECT))
 		goto fallback;
+	/* After shutdown(SHUT_WR) the normal path refuses the write (EPIPE); a redirect
+	 * would deliver it after the peer's EOF. */
+	if (msg->sk) {
+		struct tcp_sock *tp = bpf_skc_to_tcp_sock(msg->sk);
+
+		if (tp && (tp->inet_conn.icsk_inet.sk.sk_shutdown & SEND_SHUTDOWN_)) {
+			if (t)
+				t->flags |= SL_TEL_F_NO_REDIRECT;
+			goto fallback;
+		}
+	}
 	peer_key(msg, &key);
 	if (bpf_msg_redirect_hash(msg, &sl_sockhash, &key, BPF_F_INGRESS) != SK_PASS) {
 		if (t)

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "agent/accel_probe.h"
 #include "agent/datapath.h"
 #include "agent/features.h"
 #include "common/log.h"
@@ -360,15 +361,20 @@ static void size_maps(struct bpf_object *obj, const struct sl_dp_opts *o)
 static int accel_open(struct sl_datapath *dp, const struct sl_dp_opts *o,
 		      const struct bpf_object_open_opts *oopts)
 {
-	char path[PATH_MAX + 32];
+	char path[PATH_MAX + 32], probe_why[160];
 	struct bpf_link *link;
 	int fd, err;
 
 	snprintf(path, sizeof(path), "%s/link_sk_msg", dp->bpffs);
-	if (o->accelerate == SL_ACCEL_OFF) {
+	if (o->accelerate == SL_ACCEL_AUTO && sl_accel_probe(probe_why, sizeof(probe_why))) {
+		snprintf(dp->accel_why_buf, sizeof(dp->accel_why_buf),
+			 "off (auto: %s; --accelerate=on forces it)", probe_why);
+		pr_info("same-node acceleration %s", dp->accel_why_buf);
+	}
+	if (o->accelerate == SL_ACCEL_OFF || dp->accel_why_buf[0]) {
 		if (!access(path, F_OK) && unlink(path))
 			pr_warn("removing %s: %s", path, strerror(errno));
-		dp->accel_why = "off (--accelerate=off)";
+		dp->accel_why = dp->accel_why_buf[0] ? dp->accel_why_buf : "off (--accelerate=off)";
 		return 0;
 	}
 	dp->msg = sk_msg_bpf__open_opts(oopts);

@@ -64,7 +64,8 @@ struct sl_datapath {
 	struct sk_msg_bpf *msg; /* NULL when acceleration is off */
 	struct bpf_link *msg_link; /* sk_msg on sl_sockhash (pinned link_sk_msg) */
 	bool accelerating;
-	const char *accel_why; /* why acceleration is off, for status */
+	const char *accel_why; /* whether and why acceleration is on, for status */
+	char accel_why_buf[256];
 	struct sock_destroy_bpf *destroy; /* NULL without sock_destroy support */
 	struct bpf_link *iter_link; /* the UDP iterator, not pinned: made at start */
 	struct bpf_link *links[SL_HOOK__MAX];
