@@ -71,7 +71,8 @@ static ssize_t splice_read(int fd, char *buf, size_t len, int timeout_ms)
 int sl_accel_probe(char *why, size_t whylen)
 {
 	static const char msg[] = "sluice acceleration probe";
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	struct sk_msg_bpf *skel;
 	struct bpf_map *m;
@@ -87,7 +88,8 @@ int sl_accel_probe(char *why, size_t whylen)
 		return -errno;
 	}
 	/* A private, tiny copy of every map: nothing pinned is touched. */
-	bpf_object__for_each_map(m, skel->obj) {
+	bpf_object__for_each_map(m, skel->obj)
+	{
 		bpf_map__set_pin_path(m, NULL);
 		if (bpf_map__type(m) == BPF_MAP_TYPE_RINGBUF)
 			bpf_map__set_max_entries(m, 4096);
@@ -102,7 +104,8 @@ int sl_accel_probe(char *why, size_t whylen)
 		goto out;
 	}
 	map_fd = bpf_map__fd(skel->maps.sl_sockhash);
-	if (bpf_prog_attach(bpf_program__fd(skel->progs.sl_sk_msg), map_fd, BPF_SK_MSG_VERDICT, 0)) {
+	if (bpf_prog_attach(bpf_program__fd(skel->progs.sl_sk_msg), map_fd, BPF_SK_MSG_VERDICT,
+			    0)) {
 		err = -errno;
 		snprintf(why, whylen, "cannot attach sk_msg to a sockhash: %s", strerror(errno));
 		goto out;
@@ -137,9 +140,10 @@ int sl_accel_probe(char *why, size_t whylen)
 	n = splice_read(sfd, buf, sizeof(msg) - 1, 500);
 	if (n != (ssize_t)sizeof(msg) - 1 || memcmp(buf, msg, sizeof(msg) - 1)) {
 		err = -EIO;
-		snprintf(why, whylen,
-			 "splice(2) reads of redirected data return %zd of %zu bytes on this kernel",
-			 n < 0 ? 0 : n, sizeof(msg) - 1);
+		snprintf(
+			why, whylen,
+			"splice(2) reads of redirected data return %zd of %zu bytes on this kernel",
+			n < 0 ? 0 : n, sizeof(msg) - 1);
 		goto out;
 	}
 	err = 0;
