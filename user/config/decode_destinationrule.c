@@ -483,23 +483,14 @@ static int d_dr_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_dest
 	return r;
 }
 
+static int d_destination_rule_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_object *o)
+{
+	return d_dr_spec(c, spec, &o->dr);
+}
+
 int d_destination_rule(struct d_ctx *c, const struct yt_node *root, struct sl_object *o)
 {
-	const struct yt_node *spec;
-	size_t mark;
-	int r;
-
-	r = d_check_keys(c, root, dr_top_keys);
-	if (!r)
-		r = d_meta(c, root, D_NAME_SUBDOMAIN, &o->meta);
-	if (r)
-		return r;
-	spec = d_get(root, "spec");
-	if (!spec)
-		return d_missing(c, root, "spec");
-	mark = d_push_key(c, "spec");
-	r = d_dr_spec(c, spec, &o->dr);
-	d_pop(c, mark);
 	/* status (Istio's validation and reconciliation conditions) is read past. */
-	return r;
+	return d_object_with_spec(c, root, dr_top_keys, D_NAME_SUBDOMAIN, o,
+				  d_destination_rule_spec);
 }

@@ -100,6 +100,14 @@ int d_label_map(struct d_ctx *c, const struct yt_node *map, struct sl_label **la
 int d_meta(struct d_ctx *c, const struct yt_node *root, enum d_name_rule rule,
 	   struct sl_meta_obj *m);
 
+/* Decodes the spec of one kind: the map under "spec", into o. */
+typedef int (*d_spec_fn)(struct d_ctx *c, const struct yt_node *spec, struct sl_object *o);
+/* The shape every kind with a spec shares: only the known top-level keys, metadata
+ * named by `rule`, then a required "spec" decoded by spec_fn under the "spec." path.
+ * Anything else at the top (status) is the caller's to read past. */
+int d_object_with_spec(struct d_ctx *c, const struct yt_node *root, const char *const *top_keys,
+		       enum d_name_rule rule, struct sl_object *o, d_spec_fn spec_fn);
+
 /* Per-kind decoders of one object's root mapping into `o` (kind already set, meta.pos
  * set). On error `o` may hold partial contents: the caller frees it. */
 int d_service(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);

@@ -430,23 +430,13 @@ static int d_svc_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_ser
 	return 0;
 }
 
+static int d_service_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_object *o)
+{
+	return d_svc_spec(c, spec, &o->svc);
+}
+
 int d_service(struct d_ctx *c, const struct yt_node *root, struct sl_object *o)
 {
-	const struct yt_node *spec;
-	size_t mark;
-	int r;
-
-	r = d_check_keys(c, root, svc_top_keys);
-	if (!r)
-		r = d_meta(c, root, D_NAME_1035, &o->meta);
-	if (r)
-		return r;
-	spec = d_get(root, "spec");
-	if (!spec)
-		return d_missing(c, root, "spec");
-	mark = d_push_key(c, "spec");
-	r = d_svc_spec(c, spec, &o->svc);
-	d_pop(c, mark);
 	/* status (load balancer ingress, conditions) does not apply to ClusterIP: read past. */
-	return r;
+	return d_object_with_spec(c, root, svc_top_keys, D_NAME_1035, o, d_service_spec);
 }

@@ -427,3 +427,24 @@ bool d_port_name_ok(const char *s)
 	}
 	return letter;
 }
+
+int d_object_with_spec(struct d_ctx *c, const struct yt_node *root, const char *const *top_keys,
+		       enum d_name_rule rule, struct sl_object *o, d_spec_fn spec_fn)
+{
+	const struct yt_node *spec;
+	size_t mark;
+	int r;
+
+	r = d_check_keys(c, root, top_keys);
+	if (!r)
+		r = d_meta(c, root, rule, &o->meta);
+	if (r)
+		return r;
+	spec = d_get(root, "spec");
+	if (!spec)
+		return d_missing(c, root, "spec");
+	mark = d_push_key(c, "spec");
+	r = spec_fn(c, spec, o);
+	d_pop(c, mark);
+	return r;
+}

@@ -321,22 +321,13 @@ static int d_vs_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_virt
 	return r;
 }
 
+static int d_virtual_service_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_object *o)
+{
+	return d_vs_spec(c, spec, &o->vs);
+}
+
 int d_virtual_service(struct d_ctx *c, const struct yt_node *root, struct sl_object *o)
 {
-	const struct yt_node *spec;
-	size_t mark;
-	int r;
-
-	r = d_check_keys(c, root, vs_top_keys);
-	if (!r)
-		r = d_meta(c, root, D_NAME_SUBDOMAIN, &o->meta);
-	if (r)
-		return r;
-	spec = d_get(root, "spec");
-	if (!spec)
-		return d_missing(c, root, "spec");
-	mark = d_push_key(c, "spec");
-	r = d_vs_spec(c, spec, &o->vs);
-	d_pop(c, mark);
-	return r;
+	return d_object_with_spec(c, root, vs_top_keys, D_NAME_SUBDOMAIN, o,
+				  d_virtual_service_spec);
 }
