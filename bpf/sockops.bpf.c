@@ -81,6 +81,15 @@ static __always_inline __be16 local_port(const struct bpf_sock_ops *skops)
 	return bpf_htons((__u16)SKOPS_LOAD(skops, local_port));
 }
 
+/* The socket's sl_sockhash / sl_accel_rx key: itself as it sees itself. */
+static __always_inline void own_key(const struct bpf_sock_ops *skops, struct sl_sock_key *k)
+{
+	__builtin_memset(k, 0, sizeof(*k));
+	sock_addrs(skops, &k->local, &k->remote);
+	k->local_port = local_port(skops);
+	k->remote_port = remote_port(skops);
+}
+
 /* Application bytes sent (and acked) and received so far. bytes_acked and
  * bytes_received count sequence space, and each FIN takes one sequence number that is
  * not data: ours once it is queued (SEND_SHUTDOWN) and acked (snd_una reached
@@ -98,15 +107,13 @@ static __always_inline void app_bytes(struct bpf_sock_ops *skops, struct bpf_soc
 	/* Redirected bytes never enter the TCP byte counters. */
 	{
 		struct sl_sock_tel *t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, 0);
-		struct sl_sock_key key = {};
+		struct sl_sock_key key;
 		__u64 *rx;
 
 		if (t)
 			*sent += t->accel_sent;
 		if (t && t->key.reporter) {
-			sock_addrs(skops, &key.local, &key.remote);
-			key.local_port = local_port(skops);
-			key.remote_port = remote_port(skops);
+			own_key(skops, &key);
 			rx = bpf_map_lookup_elem(&sl_accel_rx, &key);
 			if (rx)
 				*received += *rx;
@@ -125,16 +132,14 @@ const volatile bool cfg_accelerate = false;
 
 static __always_inline void accel_add(struct bpf_sock_ops *skops)
 {
-	struct sl_sock_key key = {};
+	struct sl_sock_key key;
 	struct sl_ip_info *l, *r;
 
-	sock_addrs(skops, &key.local, &key.remote);
+	own_key(skops, &key);
 	l = bpf_map_lookup_elem(&sl_ipcache, &key.local);
 	r = bpf_map_lookup_elem(&sl_ipcache, &key.remote);
 	if (!l || !r || !(l->flags & SL_IP_F_LOCAL) || !(r->flags & SL_IP_F_LOCAL))
 		return;
-	key.local_port = local_port(skops);
-	key.remote_port = remote_port(skops);
 	if (!bpf_sock_hash_update(skops, &sl_sockhash, &key, BPF_NOEXIST))
 		stat_inc(SL_STAT_SOCKHASH_ADDED);
 }
@@ -254,11 +259,9 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 	}
 	t->open_ns = 0; /* closed once */
 	{
-		struct sl_sock_key key = {};
+		struct sl_sock_key key;
 
-		sock_addrs(skops, &key.local, &key.remote);
-		key.local_port = local_port(skops);
-		key.remote_port = remote_port(skops);
+		own_key(skops, &key);
 		bpf_map_delete_elem(&sl_accel_rx, &key);
 	}
 }
