@@ -203,3 +203,28 @@ metrics node1 >/dev/null
 r2=$(rss)
 assert_match "$r1" '^[0-9]+$' "RSS readable" &&
 	{ [ "$((r2 - r1))" -lt 1024 ] || t_fail "RSS grew from ${r1} kB to ${r2} kB over 3000 connections"; } && t_pass
+
+t_begin "a deleted pod's telemetry keys are retired; its series keep their values"
+tb agent node1 stop && tb agent node1 start -- --flow-key-retention 1
+transfer 1000 >/dev/null
+wait_until 10 settled node1 source
+before=$(metric node1 istio_tcp_sent_bytes_total source)
+tb pods --label node1-p3:app=client --label node1-p3:version=v7 node1-p3 >"$T_TMP/p3.yaml"
+# node1-p3's pod id, from sl_ipcache (address -> pod id).
+p3id=$(bpftool -j map dump pinned "$TB_NODE_node1_BPFFS/sl_ipcache" | python3 -c '
+import json, socket, struct, sys
+want = struct.unpack("<I", socket.inet_aton(sys.argv[1]))[0]
+for e in json.load(sys.stdin):
+    f = e.get("formatted", e)
+    if f["key"]["w"][3] == want:
+        print(f["value"]["pod_id"])' "$TB_POD_node1_p3_IP4")
+tb ctl node1 -- delete -f "$T_TMP/p3.yaml" >/dev/null
+gone() {
+	bpftool -j map dump pinned "$TB_NODE_node1_BPFFS/sl_flow_stats" | python3 -c '
+import json, sys
+keys = [e.get("formatted", e)["key"] for e in json.load(sys.stdin)]
+sys.exit(any(k["src_pod"] == int(sys.argv[1]) or k["dst_pod"] == int(sys.argv[1]) for k in keys))' "$p3id"
+}
+wait_until 30 gone
+assert_ne "$p3id" "" "node1-p3's pod id" && assert_ok gone &&
+	assert_eq "$(metric node1 istio_tcp_sent_bytes_total source)" "$before" "series value kept" && t_pass

@@ -40,6 +40,8 @@ struct sl_agent {
 	struct sl_telemetry tel;
 	struct sl_metrics_http http;
 	bool http_open;
+	struct sl_htab retired; /* Istio label set -> counters of departed pods (metrics.c) */
+	uint32_t flow_key_retention_s; /* --flow-key-retention */
 	struct sl_store store;
 	struct sl_compiled compiled; /* what the maps hold now */
 	struct sl_htab dir_keys; /* store keys that came from --config-dir */
@@ -84,6 +86,9 @@ int sl_metrics_open(struct sl_agent *a);
 size_t sl_metrics_fds(struct sl_agent *a, struct pollfd *p, size_t max);
 void sl_metrics_handle(struct sl_agent *a, const struct pollfd *p, size_t n);
 void sl_metrics_close(struct sl_agent *a);
+/* Moves the telemetry of pods gone for longer than --flow-key-retention out of the
+ * kernel's sl_flow_stats into the agent's retired totals. */
+void sl_metrics_evict(struct sl_agent *a, int64_t now_ns);
 
 /* Commands (agent/cmd_*.c). Each fills r->out / r->err / r->status. */
 void sl_cmd_apply(struct sl_agent *a, struct sl_request *r, bool delete);

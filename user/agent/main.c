@@ -47,6 +47,8 @@ static void usage(FILE *f)
 		"  --accelerate auto|on|off\n"
 		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
 		"                         skipping the TCP/IP stack (default auto: where supported)\n"
+		"  --flow-key-retention S  seconds the kernel keeps the telemetry keys of a deleted\n"
+		"                         Pod before the agent retires them into its totals (120)\n"
 		"  --metrics-addr ADDR    Prometheus endpoint HOST:PORT, /metrics and /stats/prometheus\n"
 		"                         (default 127.0.0.1:15020; empty: none)\n"
 		"  --log-level LEVEL      error|warn|info|debug (default info)\n"
@@ -96,6 +98,21 @@ static int lock_state_dir(struct sl_agent *a)
 	return 0;
 }
 
+/* Retires the telemetry of deleted pods, at most once every few seconds. */
+static void evict_flow_keys(struct sl_agent *a)
+{
+	static int64_t last;
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (now - last < 5000000000ll && now - last < (int64_t)a->flow_key_retention_s * 1000000000)
+		return;
+	last = now;
+	sl_metrics_evict(a, now);
+}
+
 enum { PFD_LISTEN, PFD_SIGNAL, PFD_CONFIG_DIR, PFD_EVENTS, PFD__FIXED };
 #define MAX_PFDS (PFD__FIXED + 64 + 128)
 
@@ -131,10 +148,12 @@ static int run(struct sl_agent *a)
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n == 0) {
-			if (sl_lb_sync_pending_gc(&a->lb))
+			if (sl_lb_sync_pending_gc(&a->lb)) {
 				sl_lb_sync_gc(&a->lb);
-			else
+			} else {
 				sl_identity_sync(&a->id, &a->store);
+				evict_flow_keys(a);
+			}
 			sl_metrics_handle(a, p + PFD__FIXED + nsub, nmet); /* idle timeouts */
 			continue;
 		}
@@ -192,6 +211,7 @@ int main(int argc, char **argv)
 		{ "max-flow-keys", required_argument, NULL, 'F' },
 		{ "telemetry", required_argument, NULL, 'T' },
 		{ "accelerate", required_argument, NULL, 'A' },
+		{ "flow-key-retention", required_argument, NULL, 'R' },
 		{ "metrics-addr", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "cleanup", no_argument, NULL, 'X' },
@@ -212,6 +232,7 @@ int main(int argc, char **argv)
 			 .max_flow_keys = SL_DEFAULT_MAX_FLOW_KEYS,
 			 .telemetry = true },
 		.metrics_addr = "127.0.0.1:15020",
+		.flow_key_retention_s = 120,
 	};
 	bool do_cleanup = false;
 	enum sl_log_level lvl;
@@ -260,6 +281,10 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			a.dpo.telemetry = !strcmp(optarg, "on");
+			break;
+		case 'R':
+			if (parse_u32("--flow-key-retention", optarg, 1, &a.flow_key_retention_s))
+				return 2;
 			break;
 		case 'A':
 			if (!strcmp(optarg, "auto"))

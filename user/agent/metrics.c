@@ -52,50 +52,47 @@ static const char *const istio_labels[NLABELS] = {
 	"connection_security_policy",
 };
 
-/* The Service a destination-side flow reached: the one whose backends include the
- * destination pod's address on the destination port. */
-static const struct sl_object *dest_service(const struct sl_agent *a, const struct sl_flow_key *k,
-					    const struct sl_object *dp)
+/* The Service a flow reached: the one the client dialed (source side), else the one
+ * the destination pod backs on the destination port (learnt while it was an endpoint). */
+static bool flow_service(const struct sl_agent *a, const struct sl_flow_key *k,
+			 const struct sl_pod_names *dp, const char **ns, const char **name)
 {
 	const struct sl_frontend *fe = sl_names_svc(&a->names, k->svc_id);
 
-	for (size_t i = 0; !fe && dp && i < dp->pod.npod_ips; i++) {
-		struct sl_backend b = { .port = k->dst_port };
-
-		memcpy(&b.addr, dp->pod.pod_ips[i].b, 16);
-		fe = sl_names_backend(&a->names, &b);
+	if (fe) {
+		*ns = fe->svc->meta.ns;
+		*name = fe->svc->meta.name;
+		return true;
 	}
-	return fe ? fe->svc : NULL;
+	return sl_names_pod_service(dp, k->dst_port, ns, name);
 }
 
 static int label_values(const struct sl_agent *a, const struct sl_flow_key *k, char *v[NLABELS])
 {
-	const struct sl_object *sp = sl_names_pod(&a->names, k->src_pod);
-	const struct sl_object *dp = sl_names_pod(&a->names, k->dst_pod);
-	const struct sl_object *svc = dest_service(a, k, dp);
-	char sw[256], dw[256], fqdn[600];
+	const struct sl_pod_names *sp = sl_names_pod(&a->names, k->src_pod);
+	const struct sl_pod_names *dp = sl_names_pod(&a->names, k->dst_pod);
+	const char *sns = "unknown", *sname = "unknown";
+	bool svc = flow_service(a, k, dp, &sns, &sname);
+	char fqdn[600];
 
-	sl_workload_name(sp, sw, sizeof(sw));
-	sl_workload_name(dp, dw, sizeof(dw));
 	if (svc)
-		snprintf(fqdn, sizeof(fqdn), "%s.%s.svc.%s", svc->meta.name, svc->meta.ns,
-			 TRUST_DOMAIN);
+		snprintf(fqdn, sizeof(fqdn), "%s.%s.svc.%s", sname, sns, TRUST_DOMAIN);
 	v[0] = strdup(k->reporter == SL_REPORTER_DESTINATION ? "destination" : "source");
-	v[1] = strdup(sw);
-	v[2] = strdup(sp ? sp->meta.ns : "unknown");
+	v[1] = strdup(sp ? sp->workload : "unknown");
+	v[2] = strdup(sp ? sp->ns : "unknown");
 	/* Plain TCP carries no peer certificate: Istio reports the principals as unknown
 	 * and the security policy as none until mutual TLS is in place. */
 	v[3] = strdup("unknown");
-	v[4] = strdup(sl_pod_label(sp, "app"));
-	v[5] = strdup(sl_pod_label(sp, "version"));
+	v[4] = strdup(sp ? sp->app : "unknown");
+	v[5] = strdup(sp ? sp->version : "unknown");
 	v[6] = strdup(svc ? fqdn : "unknown");
-	v[7] = strdup(svc ? svc->meta.name : "unknown");
-	v[8] = strdup(svc ? svc->meta.ns : "unknown");
-	v[9] = strdup(dw);
-	v[10] = strdup(dp ? dp->meta.ns : "unknown");
+	v[7] = strdup(sname);
+	v[8] = strdup(sns);
+	v[9] = strdup(dp ? dp->workload : "unknown");
+	v[10] = strdup(dp ? dp->ns : "unknown");
 	v[11] = strdup("unknown");
-	v[12] = strdup(sl_pod_label(dp, "app"));
-	v[13] = strdup(sl_pod_label(dp, "version"));
+	v[12] = strdup(dp ? dp->app : "unknown");
+	v[13] = strdup(dp ? dp->version : "unknown");
 	v[14] = strdup(k->proto == 17 ? "udp" : "tcp");
 	v[15] = strdup("none");
 	for (int i = 0; i < NLABELS; i++)
@@ -111,21 +108,60 @@ static void series_free(struct tcp_series *s)
 	free(s);
 }
 
+/* The identity of a label set: the values, NUL-separated. */
+static void series_id(const struct tcp_series *s, struct sl_buf *id)
+{
+	for (int i = 0; i < NLABELS; i++)
+		sl_buf_printf(id, "%s%c", s->values[i], 0);
+}
+
+static void add_counters(struct sl_flow_counters *to, const struct sl_flow_counters *from)
+{
+	to->opened += from->opened;
+	to->closed += from->closed;
+	to->sent_bytes += from->sent_bytes;
+	to->received_bytes += from->received_bytes;
+	to->retransmits += from->retransmits;
+	to->packets += from->packets;
+}
+
+/* Adds s's counters to the series with its labels in h, taking s if there is none
+ * (s is freed otherwise). */
+static int series_merge(struct sl_htab *h, struct tcp_series *s)
+{
+	struct sl_buf id = {};
+	struct tcp_series *have;
+	int ret = 0;
+
+	series_id(s, &id);
+	have = id.oom ? NULL : sl_htab_get(h, id.p, id.len);
+	if (have) {
+		add_counters(&have->c, &s->c);
+		series_free(s);
+	} else if (id.oom || sl_htab_put(h, id.p, id.len, s, NULL)) {
+		series_free(s);
+		ret = -ENOMEM;
+	}
+	sl_buf_free(&id);
+	return ret;
+}
+
 /* Sums the sl_flow_stats entries of one protocol over CPUs and pods into one series per
  * Istio label set. */
 static int collect(const struct sl_agent *a, uint8_t want_proto, struct sl_htab *series)
 {
 	int fd = a->dp.flow_stats_fd, ncpu = libbpf_num_possible_cpus();
 	struct sl_flow_counters *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+	const char *proto = want_proto == 17 ? "udp" : "tcp";
 	struct sl_flow_key key, next;
-	void *prev = NULL;
+	void *prev = NULL, *v;
+	size_t it = 0;
 	int ret = 0;
 
 	if (!vals)
 		return -ENOMEM;
 	while (!ret && !bpf_map_get_next_key(fd, prev, &next)) {
-		struct tcp_series *s, *have;
-		struct sl_buf id = {};
+		struct tcp_series *s;
 
 		key = next;
 		prev = &key;
@@ -138,29 +174,87 @@ static int collect(const struct sl_agent *a, uint8_t want_proto, struct sl_htab 
 			ret = -ENOMEM;
 			break;
 		}
-		for (int i = 0; i < NLABELS; i++)
-			sl_buf_printf(&id, "%s%c", s->values[i], 0);
-		have = sl_htab_get(series, id.p, id.len);
-		if (!have) {
-			if (sl_htab_put(series, id.p, id.len, s, NULL)) {
-				series_free(s);
-				ret = -ENOMEM;
-			}
-			have = s;
-		} else {
-			series_free(s);
-		}
-		for (int c = 0; !ret && c < ncpu; c++) {
-			have->c.opened += vals[c].opened;
-			have->c.closed += vals[c].closed;
-			have->c.sent_bytes += vals[c].sent_bytes;
-			have->c.received_bytes += vals[c].received_bytes;
-			have->c.packets += vals[c].packets;
-		}
-		sl_buf_free(&id);
+		for (int c = 0; c < ncpu; c++)
+			add_counters(&s->c, &vals[c]);
+		ret = series_merge(series, s);
 	}
 	free(vals);
+	/* Counters of pods that are gone, retired from the kernel map but still counted,
+	 * so every series only ever grows. */
+	while (!ret && sl_htab_next(&a->retired, &it, NULL, NULL, &v)) {
+		const struct tcp_series *r = v;
+		struct tcp_series *copy;
+
+		if (strcmp(r->values[14], proto))
+			continue;
+		copy = calloc(1, sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		copy->c = r->c;
+		for (int i = 0; i < NLABELS; i++)
+			copy->values[i] = strdup(r->values[i]);
+		for (int i = 0; i < NLABELS; i++)
+			if (!copy->values[i]) {
+				series_free(copy);
+				return -ENOMEM;
+			}
+		ret = series_merge(series, copy);
+	}
 	return ret;
+}
+
+void sl_metrics_evict(struct sl_agent *a, int64_t now_ns)
+{
+	int fd = a->dp.flow_stats_fd, ncpu = libbpf_num_possible_cpus();
+	int64_t before = now_ns - (int64_t)a->flow_key_retention_s * 1000000000;
+	struct sl_flow_counters *vals = calloc(ncpu > 0 ? ncpu : 1, sizeof(*vals));
+	struct sl_flow_key key, next, *gone = NULL;
+	size_t ngone = 0;
+	void *prev = NULL;
+
+	if (!vals || fd < 0) {
+		free(vals);
+		return;
+	}
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		const struct sl_pod_names *sp = sl_names_pod(&a->names, next.src_pod);
+		const struct sl_pod_names *dp = sl_names_pod(&a->names, next.dst_pod);
+		struct sl_flow_key *nv;
+		struct tcp_series *s;
+
+		key = next;
+		prev = &key;
+		if (!((sp && sp->departed_ns && sp->departed_ns < before) ||
+		      (dp && dp->departed_ns && dp->departed_ns < before)))
+			continue;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		s = calloc(1, sizeof(*s));
+		if (!s || label_values(a, &key, s->values)) {
+			if (s)
+				series_free(s);
+			break;
+		}
+		for (int c = 0; c < ncpu; c++)
+			add_counters(&s->c, &vals[c]);
+		if (series_merge(&a->retired, s))
+			break;
+		nv = realloc(gone, (ngone + 1) * sizeof(*nv));
+		if (!nv)
+			break;
+		gone = nv;
+		gone[ngone++] = key;
+	}
+	/* Deleted after the walk, which a deletion would disturb. A connection still
+	 * open for a gone pod recreates its key and counts on from zero, and those
+	 * counts add to the retired ones. */
+	for (size_t i = 0; i < ngone; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	if (ngone)
+		pr_debug("retired %zu telemetry keys of departed pods", ngone);
+	free(gone);
+	free(vals);
+	sl_names_forget_departed(&a->names, before);
 }
 
 struct fam {
@@ -359,6 +453,12 @@ void sl_metrics_handle(struct sl_agent *a, const struct pollfd *p, size_t n)
 
 void sl_metrics_close(struct sl_agent *a)
 {
+	size_t it = 0;
+	void *v;
+
+	while (sl_htab_next(&a->retired, &it, NULL, NULL, &v))
+		series_free(v);
+	sl_htab_free(&a->retired);
 	if (a->http_open)
 		sl_metrics_http_close(&a->http);
 	a->http_open = false;

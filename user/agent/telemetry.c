@@ -58,8 +58,7 @@ static int64_t clock_ns(clockid_t c)
 /* Everything a rendered event says about one end. */
 struct end_info {
 	char addr[80];
-	const struct sl_object *pod;
-	char workload[256];
+	const struct sl_pod_names *pod;
 };
 
 static void end_of(const struct sl_agent *a, const struct sl_addr *addr, __be16 port,
@@ -72,7 +71,6 @@ static void end_of(const struct sl_agent *a, const struct sl_addr *addr, __be16 
 	else
 		snprintf(e->addr, sizeof(e->addr), "-");
 	e->pod = sl_names_pod(&a->names, pod_id);
-	sl_workload_name(e->pod, e->workload, sizeof(e->workload));
 }
 
 static const struct sl_object *event_service(const struct sl_agent *a,
@@ -86,29 +84,29 @@ static const struct sl_object *event_service(const struct sl_agent *a,
 	return fe ? fe->svc : NULL;
 }
 
-static bool str_match(const char *want, const struct sl_object *o)
+static bool str_match(const char *want, const struct sl_pod_names *p)
 {
-	if (!o)
+	if (!p)
 		return false;
 	if (strchr(want, '/')) {
-		size_t nl = strlen(o->meta.ns);
+		size_t nl = strlen(p->ns);
 
-		return !strncmp(want, o->meta.ns, nl) && want[nl] == '/' &&
-		       !strcmp(want + nl + 1, o->meta.name);
+		return !strncmp(want, p->ns, nl) && want[nl] == '/' &&
+		       !strcmp(want + nl + 1, p->name);
 	}
-	return !strcmp(want, o->meta.name);
+	return !strcmp(want, p->name);
 }
 
 static bool event_matches(const struct sl_telemetry *t, const struct sl_flow_event *ev,
 			  const struct sl_flow_filter *f)
 {
-	const struct sl_object *sp = sl_names_pod(&t->a->names, ev->src_pod);
-	const struct sl_object *dp = sl_names_pod(&t->a->names, ev->dst_pod);
+	const struct sl_pod_names *sp = sl_names_pod(&t->a->names, ev->src_pod);
+	const struct sl_pod_names *dp = sl_names_pod(&t->a->names, ev->dst_pod);
 	const struct sl_object *svc = event_service(t->a, ev);
 
 	if (f->since_ns && (uint64_t)((int64_t)ev->ts_ns + t->mono_to_wall) < f->since_ns)
 		return false;
-	if (f->ns && !((sp && !strcmp(sp->meta.ns, f->ns)) || (dp && !strcmp(dp->meta.ns, f->ns)) ||
+	if (f->ns && !((sp && !strcmp(sp->ns, f->ns)) || (dp && !strcmp(dp->ns, f->ns)) ||
 		       (svc && !strcmp(svc->meta.ns, f->ns))))
 		return false;
 	if (f->pod && !str_match(f->pod, sp) && !str_match(f->pod, dp))
@@ -141,11 +139,11 @@ static void json_end(struct sl_buf *b, const char *key, const struct end_info *e
 	json_str(b, e->addr);
 	if (e->pod) {
 		sl_buf_printf(b, ",\"namespace\":");
-		json_str(b, e->pod->meta.ns);
+		json_str(b, e->pod->ns);
 		sl_buf_printf(b, ",\"pod\":");
-		json_str(b, e->pod->meta.name);
+		json_str(b, e->pod->name);
 		sl_buf_printf(b, ",\"workload\":");
-		json_str(b, e->workload);
+		json_str(b, e->pod->workload);
 	}
 	sl_buf_printf(b, "}");
 }
@@ -199,10 +197,10 @@ static void render_event(const struct sl_telemetry *t, const struct sl_flow_even
 		return;
 	}
 	sl_buf_printf(b, "%s  %-9s %-9s %s  %s%s%s (%s) -> %s%s%s (%s)", ts, type_name(ev->type),
-		      verdict, sl_proto_name(ev->proto), src.pod ? src.pod->meta.ns : "",
-		      src.pod ? "/" : "", src.pod ? src.pod->meta.name : "?", src.addr,
-		      dst.pod ? dst.pod->meta.ns : "", dst.pod ? "/" : "",
-		      dst.pod ? dst.pod->meta.name : "?", dst.addr);
+		      verdict, sl_proto_name(ev->proto), src.pod ? src.pod->ns : "",
+		      src.pod ? "/" : "", src.pod ? src.pod->name : "?", src.addr,
+		      dst.pod ? dst.pod->ns : "", dst.pod ? "/" : "", dst.pod ? dst.pod->name : "?",
+		      dst.addr);
 	if (svc)
 		sl_buf_printf(b, " service %s/%s (%s)", svc->meta.ns, svc->meta.name, orig.addr);
 	if (ev->type == SL_EV_CLOSE)
@@ -478,7 +476,8 @@ void sl_cmd_stats(struct sl_agent *a, struct sl_request *r)
 		      "SENT", "RECEIVED");
 	while (fd >= 0 && !bpf_map_get_next_key(fd, prev, &next)) {
 		struct sl_flow_counters sum = {};
-		const struct sl_object *sp, *dp, *svc = NULL;
+		const struct sl_pod_names *sp, *dp;
+		const struct sl_object *svc = NULL;
 		const struct sl_frontend *fe;
 		char s[128], d[128], sv[128];
 
@@ -496,10 +495,9 @@ void sl_cmd_stats(struct sl_agent *a, struct sl_request *r)
 		dp = sl_names_pod(&a->names, key.dst_pod);
 		fe = sl_names_svc(&a->names, key.svc_id);
 		svc = fe ? fe->svc : NULL;
-		snprintf(s, sizeof(s), "%s/%s", sp ? sp->meta.ns : "-",
-			 sp ? sp->meta.name : "unknown");
-		snprintf(d, sizeof(d), "%s/%s:%u", dp ? dp->meta.ns : "-",
-			 dp ? dp->meta.name : "unknown", ntohs(key.dst_port));
+		snprintf(s, sizeof(s), "%s/%s", sp ? sp->ns : "-", sp ? sp->name : "unknown");
+		snprintf(d, sizeof(d), "%s/%s:%u", dp ? dp->ns : "-", dp ? dp->name : "unknown",
+			 ntohs(key.dst_port));
 		snprintf(sv, sizeof(sv), "%s%s%s", svc ? svc->meta.ns : "-", svc ? "/" : "",
 			 svc ? svc->meta.name : "");
 		sl_buf_printf(
