@@ -116,7 +116,7 @@ static __always_inline void decision_event(const struct sl_svc_key *key,
 	}
 	if (type == SL_EV_XLATE)
 		e->dst_pod = pod_of(&pick->be.addr);
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 /* user_port carries a __be16 in a 4-byte field. */
@@ -148,7 +148,9 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 	ctx->user_port = pick.be.port;
 	sock_orig_store(ctx, key, &pick);
 	stat_inc(SL_STAT_CONNECT_XLATED);
-	decision_event(key, &pick, SL_EV_XLATE, SL_REASON_NONE);
+	/* A TCP connection's open event already says where its VIP went. */
+	if (key->proto == IPPROTO_UDP_)
+		decision_event(key, &pick, SL_EV_XLATE, SL_REASON_NONE);
 	return 1;
 }
 

@@ -218,7 +218,7 @@ static __always_inline void tel_open(struct bpf_sock_ops *skops, struct bpf_sock
 	e->svc_id = t->key.svc_id;
 	e->src_pod = t->key.src_pod;
 	e->dst_pod = t->key.dst_pod;
-	bpf_ringbuf_submit(e, 0);
+	event_submit(e);
 }
 
 static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_sock *sk)
@@ -255,7 +255,7 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 		e->received_bytes = t->received - t->received0;
 		e->srtt_us = skops->srtt_us >> 3; /* the kernel keeps it scaled by 8 */
 		e->retransmits = t->retrans;
-		bpf_ringbuf_submit(e, 0);
+		event_submit(e);
 	}
 	t->open_ns = 0; /* closed once */
 	{

@@ -23,6 +23,13 @@ P_HTTP=80
 P_IPERF=5201
 P_SOCKPERF=11111
 SVC_PORTS="http:$P_HTTP:$P_HTTP,iperf:$P_IPERF:$P_IPERF,sockperf:$P_SOCKPERF:$P_SOCKPERF"
+# The same servers in a node1 pod, for the same-node variants (sluice-local, -accel);
+# node1-p4 is the one pod the programming test leaves alone (lib/servers.sh).
+LOCAL_SERVER_POD=node1-p4
+# The agents' flags as the suite starts them (bench/run); variants that need other
+# flags restart the agents with these plus theirs (agents_restart) and back.
+AGENT_ARGS=(--max-services 70000 --max-backends 300000)
+AGENT_EXTRA="" # the extra flags the agents currently run with
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() {
@@ -93,6 +100,46 @@ sluice_counter() {
 	tb ctl "$1" -- status 2>/dev/null | awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'
 }
 
+# agents_restart [EXTRA_FLAG...]: restart both nodes' agents with $AGENT_ARGS plus
+# EXTRA_FLAGs (none: the suite's default). The data plane stays pinned and applied
+# state is adopted. Stops in parallel, starts one after the other (the testbed rewrites
+# its env file on start), then reloads the env file (the agents' new pids). A no-op when
+# the agents already run with exactly these flags.
+# shellcheck disable=SC2120 # called with and without flags
+agents_restart() {
+	local want="$*" n p1 p2 rc=0
+	[ "$want" = "$AGENT_EXTRA" ] && return 0
+	tb agent node1 stop >&2 &
+	p1=$!
+	tb agent node2 stop >&2 &
+	p2=$!
+	wait "$p1" || rc=1
+	wait "$p2" || rc=1
+	for n in node1 node2; do
+		tb agent "$n" start -- "${AGENT_ARGS[@]}" "$@" >&2 || rc=1
+	done
+	tb_env_load
+	AGENT_EXTRA=$want
+	# unknown state after a failure: the next call restarts whatever it asks for
+	[ "$rc" = 0 ] || { AGENT_EXTRA="?" && echo "agents_restart $want failed" >&2 && return 1; }
+	wait_for 5 tb ctl node1 -- status && wait_for 5 tb ctl node2 -- status
+}
+
+# sluice_flows_opened NODE: connections opened in `sluicectl stats`' per-flow totals
+# (the kernel's sl_flow_stats, which telemetry feeds; never reset).
+sluice_flows_opened() {
+	tb ctl "$1" -- stats 2>/dev/null | awk '
+		$1 == "REPORTER" { t = 1; for (i = 1; i <= NF; i++) if ($i == "OPENED") c = i; next }
+		t && c && $c ~ /^[0-9]+$/ { s += $c } END { print s + 0 }'
+}
+
+# istio_opened NODE: the sum of istio_tcp_connections_opened_total on the node's
+# Prometheus endpoint (0 when the agent exports none).
+istio_opened() {
+	nsx "$1" curl -s --max-time 2 http://127.0.0.1:15020/metrics 2>/dev/null |
+		awk '$1 ~ /^istio_tcp_connections_opened_total/ { s += $NF } END { printf "%d\n", s }'
+}
+
 # jrec KEY VALUE ...: append one JSON object to $RAW. Values that look like numbers are
 # written as numbers, everything else as strings.
 jrec() {
@@ -105,7 +152,9 @@ jrec() {
 		else
 			v=${v//\\/\\\\}
 			v=${v//\"/\\\"}
-			v=$(printf '%s' "$v" | tr '\n\t' '  ')
+			# (newlines and tabs to spaces; other control characters, e.g. a tool's colour
+			# escapes, are not valid in JSON strings: dropped)
+			v=$(printf '%s' "$v" | tr '\n\t' '  ' | tr -d '\000-\037\177')
 			out+="$sep\"$k\":\"$v\""
 		fi
 		sep=","

@@ -6,14 +6,17 @@
 fn() { printf '%s' "${1//-/_}"; }
 
 # counters_of VARIANT: "name=value" lines (the variant's own ones, plus Sluice's
-# connect_translated for the variants that must not go through Sluice).
+# connect_translated for the variants that must not go through Sluice, i.e. all but
+# sluice and sluice-*).
 counters_of() {
 	"v_$(fn "$1")_counters"
-	[ "$1" = sluice ] || echo "sluice_connect_translated=$(sluice_counter node1 connect_translated)"
+	[[ $1 == sluice || $1 == sluice-* ]] || echo "sluice_connect_translated=$(sluice_counter node1 connect_translated)"
 }
 
 # verify_counters VARIANT BEFORE AFTER: each of the variant's counters must have risen,
-# Sluice's must not have for other variants. Prints the failure; returns 1 on failure.
+# except: sluice_connect_translated (other variants) and names starting with "same_"
+# must not have moved; names starting with "must_" must be 1 after the run (a check that
+# held, e.g. `describe service` shows the split). Prints the failure; returns 1 on failure.
 verify_counters() {
 	local v=$1 before=$2 after=$3 line k b a bad=""
 	while IFS= read -r line; do
@@ -23,6 +26,10 @@ verify_counters() {
 		b=$(printf '%s\n' "$before" | awk -F= -v k="$k" '$1 == k { print $2 }')
 		if [ "$k" = sluice_connect_translated ]; then
 			[ "$a" = "$b" ] || bad+="$k rose ($b -> $a) although $v must not use Sluice; "
+		elif [[ $k == same_* ]]; then
+			[ "$a" = "$b" ] || bad+="${k#same_} moved ($b -> $a) although it must not for $v; "
+		elif [[ $k == must_* ]]; then
+			[ "$a" = 1 ] || bad+="${k#must_} did not hold after the run; "
 		elif ! [ "${a:-0}" -gt "${b:-0}" ] 2>/dev/null; then
 			bad+="$k did not rise ($b -> $a); "
 		fi
@@ -57,7 +64,7 @@ mesh_hwm() {
 
 # measure TEST VARIANT REP [extra jrec KEY VALUE pairs]: one run, one record.
 measure() {
-	local t=$1 v=$2 rep=$3 status=ok err="" before after c0 s0 m0 m0all c1 s1 m1 m1all hwm=""
+	local t=$1 v=$2 rep=$3 status=ok err="" before after c0 s0 m0 m0all c1 s1 m1 m1all hwm="" scg
 	shift 3
 	R_VALUE="" R_OPS=0 R_UNIT="" R_OPS_UNIT="" R_BETTER="" R_ERR="" R_EXTRA=()
 	TARGET=""
@@ -70,10 +77,11 @@ measure() {
 	fi
 	if [ "$status" = ok ]; then
 		before=$(counters_of "$v")
-		c0=$(cg_usec "$(client_cg)") s0=$(cg_usec "$(server_cg)")
+		scg=$(server_cg "$v")
+		c0=$(cg_usec "$(client_cg)") s0=$(cg_usec "$scg")
 		read -r m0 m0all < <(mesh_usec "$v")
 		if "t_${t}_run" "$TARGET"; then
-			c1=$(cg_usec "$(client_cg)") s1=$(cg_usec "$(server_cg)")
+			c1=$(cg_usec "$(client_cg)") s1=$(cg_usec "$scg")
 			read -r m1 m1all < <(mesh_usec "$v")
 			after=$(counters_of "$v")
 			if ! err=$(verify_counters "$v" "$before" "$after"); then

@@ -21,7 +21,29 @@ TEST_DESC = {
     "http_close": "new connections (wrk, Connection: close), req/s",
 }
 TEST_ORDER = ["rr64", "rr1k", "tput1", "tput2", "http_ka", "http_close"]
-VAR_ORDER = ["direct", "iptables", "nftables", "sluice", "sidecar", "node-proxy"]
+VAR_ORDER = ["direct", "iptables", "nftables", "sluice", "sluice-notel", "sluice-policy",
+             "sluice-local", "sluice-accel", "sidecar", "node-proxy"]
+# Pairwise comparisons besides "vs direct": (variant, baseline, title). Ratio: variant /
+# baseline for rates, RTT variant / RTT baseline for round trips (so below 1 is faster).
+PAIRS = [
+    ("sluice", "sluice-notel", "Telemetry on (sluice) vs off (sluice-notel)"),
+    ("sluice-policy", "sluice", "Traffic management (sluice-policy: DestinationRule subsets, "
+     "ROUND_ROBIN, 90/10 VirtualService split) vs plain Service (sluice)"),
+    ("sluice-accel", "sluice-local", "Same-node acceleration: --accelerate=on (sluice-accel) vs off "
+     "(sluice-local), node1-p1 -> node1-p4"),
+]
+# Goals on those comparisons: (variant, baseline, test, label, op, target). op ">=" or "<=".
+PAIR_GOALS = [
+    ("sluice", "sluice-notel", "http_ka", "Telemetry on vs off: keep-alive req/s", ">=", 0.98),
+    ("sluice", "sluice-notel", "rr64", "Telemetry on vs off: round trip 64 B (RTT ratio)", "<=", 1.03),
+    ("sluice", "sluice-notel", "rr1k", "Telemetry on vs off: round trip 1 KiB (RTT ratio)", "<=", 1.03),
+    ("sluice", "sluice-notel", "http_close", "Telemetry on vs off: new connections req/s", ">=", 0.97),
+    ("sluice-accel", "sluice-local", "rr64", "Acceleration on vs off, same node: round trip 64 B (RTT ratio)", "<=", 0.82),
+    ("sluice-accel", "sluice-local", "rr1k", "Acceleration on vs off, same node: round trip 1 KiB (RTT ratio)", "<=", 0.82),
+    ("sluice-accel", "sluice-local", "tput1", "Acceleration on vs off, same node: iperf3 1 stream", ">=", 1.0),
+    ("sluice-accel", "sluice-local", "tput2", "Acceleration on vs off, same node: iperf3 2 streams", ">=", 1.0),
+    ("sluice-accel", "sluice-local", "http_ka", "Acceleration on vs off, same node: keep-alive req/s", ">=", 1.1),
+]
 MARK_BEGIN = "<!-- bench-summary:begin -->"
 MARK_END = "<!-- bench-summary:end -->"
 
@@ -47,7 +69,8 @@ def main():
     ap.add_argument("--plot")
     ap.add_argument("--readme")
     a = ap.parse_args()
-    recs = [json.loads(line) for line in open(a.raw) if line.strip()]
+    # strict=False: a control character that slipped into a string must not lose the run
+    recs = [json.loads(line, strict=False) for line in open(a.raw) if line.strip()]
     meta = next((r for r in recs if r["kind"] == "meta"), {})
     end = next((r for r in recs if r["kind"] == "meta_end"), {})
     runs = [r for r in recs if r["kind"] == "run"]
@@ -94,6 +117,23 @@ def main():
             dm, vm = d["value"]["median"], c["value"]["median"]
             c["ratio"] = (vm / dm) if c["better"] == "higher" else (dm / vm)
 
+    # ---- pairwise comparisons (variant vs a baseline variant, same test)
+    pairs = {}
+    for v, b, _ in PAIRS:
+        for t in tests:
+            c, d = cells.get((t, v)), cells.get((t, b))
+            if not c or not d:
+                continue
+            e = {"variant": v, "baseline": b, "test": t, "kind": "rtt" if c.get("better", d.get("better")) == "lower" else "rate"}
+            if "value" in c and "value" in d:
+                e["ratio"] = c["value"]["median"] / d["value"]["median"]
+                # the same, as "min over max" and "max over min" of the repetitions
+                e["ratio_lo"] = c["value"]["min"] / d["value"]["max"]
+                e["ratio_hi"] = c["value"]["max"] / d["value"]["min"]
+            else:
+                e["ratio"] = None
+            pairs[(v, b, t)] = e
+
     # ---- scale sweep (http_close at N other Services)
     scale = {}
     for r in runs:
@@ -139,6 +179,19 @@ def main():
         if (t, "sluice") in cells:
             goal("Sluice " + label, ">= 0.98x", fmt(r, 3) + "x" if r else "failed",
                  None if r is None else r >= 0.98)
+    for v, b, t, label, op, target in PAIR_GOALS:
+        e = pairs.get((v, b, t))
+        if e is None:
+            continue
+        r = e["ratio"]
+        goal(label, "%s %sx" % (op, fmt(target, 2)), fmt(r, 3) + "x" if r else "failed",
+             None if r is None else (r >= target if op == ">=" else r <= target),
+             "%s / %s; repetitions' range %s–%s" % (v, b, fmt(e.get("ratio_lo"), 3), fmt(e.get("ratio_hi"), 3)))
+    e = pairs.get(("sluice-policy", "sluice", "http_close"))
+    if e is not None:
+        goal("Connect-time cost of traffic management: new connections req/s, sluice-policy vs sluice",
+             "(no target)", fmt(e["ratio"], 3) + "x" if e["ratio"] else "failed", None,
+             "reported only")
     c10 = scale_cells.get(("sluice", 10000))
     if c10 is not None:
         r = c10.get("ratio_vs_n0")
@@ -207,6 +260,28 @@ def main():
             met = {True: "yes", False: "**no**", None: "not measured"}[gg["met"]]
             w("| %s | %s | %s | %s |" % (gg["goal"], gg["target"], gg["measured"], met))
         w("")
+    comp = []
+    for v, b, title in PAIRS:
+        rows = [pairs[(v, b, t)] for t in tests if (v, b, t) in pairs]
+        if not rows:
+            continue
+        comp.append("**%s**\n" % title)
+        comp.append("| test | %s | %s | ratio %s / %s | range |" % (b, v, v, b))
+        comp.append("|---|---|---|---|---|")
+        for e in rows:
+            cb, cv = cells[(e["test"], b)], cells[(e["test"], v)]
+            val = lambda c: fmt(c["value"]["median"]) if "value" in c else "**failed**"
+            comp.append("| %s | %s | %s | %s | %s–%s |" % (
+                TEST_DESC.get(e["test"], e["test"]), val(cb), val(cv),
+                (fmt(e["ratio"], 3) + "x" + (" (RTT)" if e["kind"] == "rtt" else "")) if e["ratio"] else "–",
+                fmt(e.get("ratio_lo"), 3), fmt(e.get("ratio_hi"), 3)))
+        comp.append("")
+    if comp:
+        w("## Sluice variants compared with each other\n")
+        w("Ratio: variant / baseline, medians; for rates (req/s, Gbit/s) above 1 is better, for "
+          "round trips it is the RTT ratio, below 1 is better. Range: min/max over max/min of the "
+          "repetitions.\n")
+        md.extend(comp)
     w("## Per test\n")
     w("Ratio: variant/direct for rates, direct/variant for round-trip times (so 1.00 is the "
       "floor and smaller is worse). CPU: user+system seconds of the client pod, the server pod "
@@ -295,15 +370,20 @@ def main():
     w("Every run read the variant's own counters before and after and requires them to rise: "
       "iptables DNAT rule packet counters, nftables rule counters, Sluice's connect_translated, "
       "HAProxy frontend sessions (client and server sidecars; node1's proxy), node1's forwarded "
-      "datagrams for direct; for every variant but sluice, Sluice's connect_translated must "
-      "not move. Runs checked: %d, passed: %d.\n" % (len(runs), len([r for r in runs if r["status"] == "ok"])))
+      "datagrams for direct; sluice: also the connections telemetry counted; sluice-notel: "
+      "connect_translated rises while the connections counted by telemetry (`sluicectl stats`, "
+      "istio_tcp_connections_opened_total) do not move; sluice-policy: `describe service` shows the "
+      "90/10 subset split; sluice-accel: sk_msg_redirected and sockhash_added rise; sluice-local: "
+      "sk_msg_redirected does not move. For every variant but the sluice ones, Sluice's "
+      "connect_translated must not move. Runs checked: %d, passed: %d.\n" % (len(runs), len([r for r in runs if r["status"] == "ok"])))
     open(a.base + ".md", "w").write("\n".join(md) + "\n")
 
     def keyed(d):
         return {"%s/%s" % k: v for k, v in d.items()}
     out = {"meta": meta, "elapsed_s": end.get("elapsed_s"), "tests": keyed(cells),
            "scale": keyed(scale_cells), "programming": {"%s/%s/%s" % k: v for k, v in prog.items()},
-           "agents": agents, "goals": goals, "runs": runs}
+           "agents": agents, "goals": goals, "runs": runs,
+           "comparisons": {"%s/%s/%s" % k: v for k, v in pairs.items()}}
     json.dump(out, open(a.base + ".json", "w"), indent=1, sort_keys=True)
 
     # ---- plots
@@ -343,7 +423,7 @@ def main():
             block = ["", "Latest full run: %s on %s (%s, %s CPUs, kernel %s); `%s.md`." % (
                 date[:10], meta.get("host"), meta.get("cpu"), meta.get("ncpu"), meta.get("kernel"),
                 os.path.relpath(a.base, os.path.dirname(os.path.abspath(a.readme)))), "",
-                "Median (ratio vs direct):", ""] + summary + [""]
+                "Median (ratio vs direct):", ""] + summary + [""] + comp
             if goals:
                 block += ["| goal | target | measured | met |", "|---|---|---|---|"]
                 for gg in goals:

@@ -49,4 +49,15 @@ static __always_inline struct sl_flow_event *event_new(__u8 type)
 	return e;
 }
 
+/* Publishes an event. The agent is woken only once the buffer is a quarter full; it
+ * drains on its own every 100 ms otherwise, so a high connection rate does not cost
+ * one wakeup of the agent per event. */
+static __always_inline void event_submit(struct sl_flow_event *e)
+{
+	__u64 avail = bpf_ringbuf_query(&sl_events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(e, avail > SL_EVENTS_RINGBUF_BYTES / 4 ? BPF_RB_FORCE_WAKEUP
+								  : BPF_RB_NO_WAKEUP);
+}
+
 #endif

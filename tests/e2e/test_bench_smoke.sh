@@ -55,7 +55,7 @@ if bad:
 EOF
 }
 
-for v in direct iptables nftables sluice sidecar node-proxy; do
+for v in direct iptables nftables sluice sidecar node-proxy sluice-notel sluice-policy sluice-local sluice-accel; do
 	t_begin "variant $v routes through its path in every test"
 	errs=""
 	for t in rr64 tput1 http_ka http_close; do

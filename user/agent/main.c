@@ -98,6 +98,21 @@ static int lock_state_dir(struct sl_agent *a)
 	return 0;
 }
 
+/* True at most once a second: for the loop's periodic chores. */
+static bool second_passed(void)
+{
+	static int64_t last;
+	struct timespec ts;
+	int64_t now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	if (now - last < 1000000000)
+		return false;
+	last = now;
+	return true;
+}
+
 /* Retires the telemetry of deleted pods, at most once every few seconds. */
 static void evict_flow_keys(struct sl_agent *a)
 {
@@ -140,17 +155,19 @@ static int run(struct sl_agent *a)
 		size_t nsub = sl_tel_sub_fds(&a->tel, p + PFD__FIXED, 64);
 		size_t nmet =
 			sl_metrics_fds(a, p + PFD__FIXED + nsub, MAX_PFDS - PFD__FIXED - nsub);
-		/* Pending backend-set garbage is collected once the loop is idle; pod
-		 * cgroups are rescanned every second (pods come and go on their own). */
-		int timeout = sl_lb_sync_pending_gc(&a->lb) ? 0 : 1000;
+		/* Pending backend-set garbage is collected once the loop is idle; flow
+		 * events are drained every 100 ms (the kernel wakes us only when its buffer
+		 * fills); pod cgroups are rescanned every second. */
+		int timeout = sl_lb_sync_pending_gc(&a->lb) ? 0 : 100;
 		int n = poll(p, PFD__FIXED + nsub + nmet, timeout);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
 		if (n == 0) {
+			sl_tel_drain(&a->tel);
 			if (sl_lb_sync_pending_gc(&a->lb)) {
 				sl_lb_sync_gc(&a->lb);
-			} else {
+			} else if (second_passed()) {
 				sl_identity_sync(&a->id, &a->store);
 				evict_flow_keys(a);
 			}

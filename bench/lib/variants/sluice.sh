@@ -4,7 +4,8 @@
 # sluice: socket-level load balancing. A Service (VIP 10.96.3.1) and its EndpointSlice
 # applied to both nodes' agents; connect() to the VIP is rewritten to the backend by the
 # cgroup/connect4 program, no per-packet work after that.
-# Path check: `sluicectl status` connect_translated on node1 rises.
+# Path check: `sluicectl status` connect_translated on node1 rises, and so do the
+# connections counted by telemetry (on by default) in `sluicectl stats`.
 
 V_SLUICE_VIP=10.96.3.1
 
@@ -22,8 +23,8 @@ sluice_yaml() {
 v_sluice_setup() {
 	local f
 	f=$(sluice_yaml 0)
-	tb ctl node1 -- apply -f "$f" >/dev/null
-	tb ctl node2 -- apply -f "$f" >/dev/null
+	tb ctl node1 -- apply -f "$f" >/dev/null || return 1
+	tb ctl node2 -- apply -f "$f" >/dev/null || return 1
 	TARGET=$V_SLUICE_VIP
 }
 v_sluice_teardown() {
@@ -32,5 +33,8 @@ v_sluice_teardown() {
 	tb ctl node1 -- delete --ignore-not-found -f "$f" >/dev/null
 	tb ctl node2 -- delete --ignore-not-found -f "$f" >/dev/null
 }
-v_sluice_counters() { echo "node1_connect_translated=$(sluice_counter node1 connect_translated)"; }
+v_sluice_counters() {
+	echo "node1_connect_translated=$(sluice_counter node1 connect_translated)"
+	echo "node1_flows_opened=$(sluice_flows_opened node1)"
+}
 v_sluice_mesh_pids() { :; }
