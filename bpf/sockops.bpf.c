@@ -168,6 +168,28 @@ static __always_inline void tel_flush(struct bpf_sock_ops *skops, struct bpf_soc
 	t->retrans = retrans;
 }
 
+/* Fills the two ends of an open or close event: client and server, the address the
+ * client dialed (o: the ClusterIP, for a translated client socket), ids, reporter. */
+static __always_inline void event_ends(struct sl_flow_event *e, const struct bpf_sock_ops *skops,
+				       const struct sl_sock_tel *t, const struct sl_sock_orig *o)
+{
+	bool active = t->key.reporter == SL_REPORTER_SOURCE;
+	struct sl_addr local, remote;
+
+	sock_addrs(skops, &local, &remote);
+	e->proto = 6;
+	e->reporter = t->key.reporter;
+	e->src = active ? local : remote;
+	e->dst = active ? remote : local;
+	e->src_port = active ? local_port(skops) : remote_port(skops);
+	e->dst_port = t->key.dst_port;
+	e->orig = o ? o->vip : e->dst;
+	e->orig_port = o ? o->vip_port : e->dst_port;
+	e->svc_id = t->key.svc_id;
+	e->src_pod = t->key.src_pod;
+	e->dst_pod = t->key.dst_pod;
+}
+
 static __always_inline void tel_open(struct bpf_sock_ops *skops, struct bpf_sock *sk, bool active)
 {
 	struct sl_addr local, remote;
@@ -207,17 +229,7 @@ static __always_inline void tel_open(struct bpf_sock_ops *skops, struct bpf_sock
 	e = event_new(SL_EV_OPEN);
 	if (!e)
 		return;
-	e->proto = 6;
-	e->reporter = t->key.reporter;
-	e->src = active ? local : remote;
-	e->dst = active ? remote : local;
-	e->src_port = active ? local_port(skops) : remote_port(skops);
-	e->dst_port = t->key.dst_port;
-	e->orig = o ? o->vip : e->dst;
-	e->orig_port = o ? o->vip_port : e->dst_port;
-	e->svc_id = t->key.svc_id;
-	e->src_pod = t->key.src_pod;
-	e->dst_pod = t->key.dst_pod;
+	event_ends(e, skops, t, o);
 	event_submit(e);
 }
 
@@ -235,21 +247,8 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 	active = t->key.reporter == SL_REPORTER_SOURCE;
 	e = event_new(SL_EV_CLOSE);
 	if (e) {
-		struct sl_addr local, remote;
-
-		sock_addrs(skops, &local, &remote);
 		o = active ? bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0) : NULL;
-		e->proto = 6;
-		e->reporter = t->key.reporter;
-		e->src = active ? local : remote;
-		e->dst = active ? remote : local;
-		e->src_port = active ? local_port(skops) : remote_port(skops);
-		e->dst_port = t->key.dst_port;
-		e->orig = o ? o->vip : e->dst;
-		e->orig_port = o ? o->vip_port : e->dst_port;
-		e->svc_id = t->key.svc_id;
-		e->src_pod = t->key.src_pod;
-		e->dst_pod = t->key.dst_pod;
+		event_ends(e, skops, t, o);
 		e->duration_ns = now - t->open_ns;
 		e->sent_bytes = t->sent - t->sent0;
 		e->received_bytes = t->received - t->received0;
