@@ -57,6 +57,12 @@ EOT
 	tb endpointslice --service default/echo --port tcp:8080/TCP --port udp:8080/UDP \
 		node1-p1 node1-p2 node2-p1 node2-p2
 } >"$T_TMP/svc.yaml"
+# svc_with POD...: the echo Service with only these pods as endpoints.
+svc_with() {
+	sed -n '1,/^---$/p' "$T_TMP/svc.yaml" | sed '$d'
+	echo "---"
+	tb endpointslice --service default/echo --port tcp:8080/TCP --port udp:8080/UDP "$@"
+}
 SUBSETS="apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: echo}
@@ -148,11 +154,7 @@ t_ok && t_pass
 t_begin "LEAST_REQUEST: new connections go to the backend without long ones"
 apply_both "$SUBSETS
   trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}" >/dev/null
-{
-	sed -n '1,/^---$/p' "$T_TMP/svc.yaml" | sed '$d'
-	echo "---"
-	tb endpointslice --service default/echo --port tcp:8080/TCP --port udp:8080/UDP node1-p1
-} >"$T_TMP/one.yaml"
+svc_with node1-p1 >"$T_TMP/one.yaml"
 apply "$T_TMP/one.yaml" >/dev/null
 # Ten long connections, all to node1-p1 (the only backend); they stay open.
 tb_bg node1-p4 "$T_TMP/hold.log" -- python3 -c "
@@ -162,11 +164,7 @@ print('held', len(c), flush=True)
 time.sleep(30)
 "
 wait_until 10 grep -q held "$T_TMP/hold.log"
-{
-	sed -n '1,/^---$/p' "$T_TMP/svc.yaml" | sed '$d'
-	echo "---"
-	tb endpointslice --service default/echo --port tcp:8080/TCP --port udp:8080/UDP node1-p1 node2-p1
-} >"$T_TMP/two.yaml"
+svc_with node1-p1 node2-p1 >"$T_TMP/two.yaml"
 apply "$T_TMP/two.yaml" >/dev/null
 out=$(probe node1-p4 --tcp --count 20 --keep-going $VIP 80)
 assert_contains "$out" "summary ok=20 err=0" && assert_eq "$(ids_of "$out")" "id=node2-p1 " && t_pass
@@ -208,11 +206,7 @@ t_begin "consistentHash: removing a backend moves only its clients"
 gone=$(tr -d ' ' <<<"$first_node1_p3" | sed 's/id=//')
 keep=()
 for p in node1-p1 node1-p2 node2-p1 node2-p2; do [ "$p" != "$gone" ] && keep+=("$p"); done
-{
-	sed -n '1,/^---$/p' "$T_TMP/svc.yaml" | sed '$d'
-	echo "---"
-	tb endpointslice --service default/echo --port tcp:8080/TCP --port udp:8080/UDP "${keep[@]}"
-} >"$T_TMP/three.yaml"
+svc_with "${keep[@]}" >"$T_TMP/three.yaml"
 apply "$T_TMP/three.yaml" >/dev/null
 for c in node1-p4 node2-p3 node2-p4; do
 	v="first_${c//-/_}"
@@ -272,11 +266,7 @@ wait_until 10 grep -q '^first' "$T_TMP/udp.log"
 first=$(awk '/^first/ { sub("id=", "", $2); print $2 }' "$T_TMP/udp.log")
 keep=()
 for p in node1-p1 node1-p2 node2-p1 node2-p2; do [ "$p" != "$first" ] && keep+=("$p"); done
-{
-	sed -n '1,/^---$/p' "$T_TMP/svc.yaml" | sed '$d'
-	echo "---"
-	tb endpointslice --service default/echo --port tcp:8080/TCP --port udp:8080/UDP "${keep[@]}"
-} >"$T_TMP/nofirst.yaml"
+svc_with "${keep[@]}" >"$T_TMP/nofirst.yaml"
 apply "$T_TMP/nofirst.yaml" >/dev/null
 touch "$T_TMP/go"
 wait_until 10 grep -qE '^(same socket|redialed)' "$T_TMP/udp.log"

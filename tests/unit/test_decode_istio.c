@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include "config/decode.h"
 #include "model/objects.h"
 
@@ -28,37 +30,6 @@ static void decode_ok(const char *text, struct sl_objects *out)
 
 	if (decode(text, out, err, sizeof(err)))
 		fail_msg("decode failed: %s", err);
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
-		goto out;
-	buf = malloc(n + 1);
-	if (buf && fread(buf, 1, n, f) != (size_t)n) {
-		free(buf);
-		buf = NULL;
-	}
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-out:
-	fclose(f);
-	return buf;
-}
-
-static const char *srcdir(void)
-{
-	const char *d = getenv("SLUICE_SRCDIR");
-
-	return d && d[0] ? d : ".";
 }
 
 static const char *label(const struct sl_label *l, size_t n, const char *key)

@@ -91,7 +91,8 @@ const char *sl_hook_name(enum sl_hook h);
 /* The bpf_attach_type of a hook (enum bpf_attach_type). */
 int sl_hook_attach_type(enum sl_hook h);
 /* Destroys connected UDP sockets whose backend is in gone[], in each network namespace
- * of netns_fds (the pods'). Returns the number destroyed, or -errno. */
+ * of netns_fds (the pods'). Returns the number of namespaces walked, or -errno (the
+ * sockets destroyed are counted in SL_STAT_UDP_DESTROYED). */
 int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, size_t ngone,
 		      const int *netns_fds, size_t nnetns);
 /* Counter totals over all CPUs. */
