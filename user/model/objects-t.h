@@ -108,6 +108,7 @@ struct sl_pod {
 };
 
 #include "model/istio-t.h"
+#include "model/security-t.h"
 
 enum sl_kind {
 	SL_KIND_SERVICE = 1,
@@ -115,6 +116,7 @@ enum sl_kind {
 	SL_KIND_POD,
 	SL_KIND_DESTINATION_RULE,
 	SL_KIND_VIRTUAL_SERVICE,
+	SL_KIND_AUTHORIZATION_POLICY,
 };
 
 /* One decoded document. */
@@ -127,6 +129,7 @@ struct sl_object {
 		struct sl_pod pod;
 		struct sl_destination_rule dr;
 		struct sl_virtual_service vs;
+		struct sl_authz_policy ap;
 	};
 };
 
