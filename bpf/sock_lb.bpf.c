@@ -9,6 +9,7 @@
 #include <bpf/bpf_endian.h>
 
 #include "lib/addr.h"
+#include "lib/authz.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 #include "lib/svc.h"
@@ -119,6 +120,57 @@ static __always_inline void decision_event(const struct sl_svc_key *key,
 	event_submit(e);
 }
 
+/* The early answer at the source: a connection or datagram that the destination's tc
+ * program would drop fails here, at connect()/sendmsg(), with EPERM instead of a
+ * hang. The same compiled verdicts answer both, so they cannot disagree; the
+ * destination stays the authority (this check only sees clients in known pods). */
+static __always_inline bool refused_at_source(const struct sl_addr *dst, __be16 port, __u8 proto)
+{
+	int epoch = authz_epoch();
+	struct authz_decision d;
+	struct sl_flow_event *e;
+	struct sl_ip_info *di;
+	struct sl_src *src;
+	__u32 grp, cls;
+
+	if (epoch < 0)
+		return false;
+	di = ip_info(dst);
+	if (!di)
+		return false;
+	grp = di->authz_grp[epoch & 1];
+	if (!grp)
+		return false;
+	src = client_pod();
+	if (!src)
+		return false;
+	cls = src->authz_cls[epoch & 1][addr_is_v4(dst) ? 0 : 1];
+	authz_decide(cls, grp, bpf_ntohs(port), &d);
+	if (d.verdict == SL_VERDICT_ALLOW)
+		return false;
+	stat_inc(SL_STAT_AUTHZ_DENIED_SOURCE);
+	authz_count(src->pod_id, d.policy, SL_AZ_DENIED_AT_SOURCE);
+	if (!cfg_telemetry)
+		return true;
+	e = event_new(SL_EV_DROP);
+	if (!e)
+		return true;
+	e->proto = proto;
+	e->reporter = SL_REPORTER_SOURCE;
+	e->src = src->ip;
+	e->src_pod = src->pod_id;
+	e->dst = *dst;
+	e->orig = *dst;
+	e->dst_port = port;
+	e->orig_port = port;
+	e->dst_pod = di->pod_id;
+	e->reason = SL_REASON_POLICY_DENIED;
+	e->policy = d.policy;
+	e->flags = d.flags;
+	event_submit(e);
+	return true;
+}
+
 /* user_port carries a __be16 in a 4-byte field. */
 static __always_inline __be16 ctx_port(const struct bpf_sock_addr *ctx)
 {
@@ -132,6 +184,8 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 
 	switch (svc_pick(ctx, key, key->proto != IPPROTO_UDP_, &pick)) {
 	case SVC_NOT_A_SERVICE:
+		if (refused_at_source(&key->addr, key->port, key->proto))
+			return 0;
 		sock_orig_forget(ctx);
 		return 1;
 	case SVC_NO_BACKEND:
@@ -141,6 +195,8 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 	case SVC_TRANSLATED:
 		break;
 	}
+	if (refused_at_source(&pick.be.addr, pick.be.port, key->proto))
+		return 0;
 	if (v6)
 		addr_to_ctx6(ctx, &pick.be.addr);
 	else
@@ -161,7 +217,7 @@ static __always_inline int sendmsg_common(struct bpf_sock_addr *ctx, struct sl_s
 
 	switch (svc_pick(ctx, key, false, &pick)) {
 	case SVC_NOT_A_SERVICE:
-		return 1;
+		return refused_at_source(&key->addr, key->port, IPPROTO_UDP_) ? 0 : 1;
 	case SVC_NO_BACKEND:
 		stat_inc(SL_STAT_SENDMSG_NO_BACKEND);
 		decision_event(key, &pick, SL_EV_DROP, pick.reason);
@@ -169,6 +225,8 @@ static __always_inline int sendmsg_common(struct bpf_sock_addr *ctx, struct sl_s
 	case SVC_TRANSLATED:
 		break;
 	}
+	if (refused_at_source(&pick.be.addr, pick.be.port, IPPROTO_UDP_))
+		return 0;
 	revnat_store(ctx, key, &pick.be);
 	if (v6)
 		addr_to_ctx6(ctx, &pick.be.addr);

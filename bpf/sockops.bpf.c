@@ -136,8 +136,8 @@ static __always_inline void accel_add(struct bpf_sock_ops *skops)
 	struct sl_ip_info *l, *r;
 
 	own_key(skops, &key);
-	l = bpf_map_lookup_elem(&sl_ipcache, &key.local);
-	r = bpf_map_lookup_elem(&sl_ipcache, &key.remote);
+	l = ip_info(&key.local);
+	r = ip_info(&key.remote);
 	if (!l || !r || !(l->flags & SL_IP_F_LOCAL) || !(r->flags & SL_IP_F_LOCAL))
 		return;
 	if (!bpf_sock_hash_update(skops, &sl_sockhash, &key, BPF_NOEXIST))

@@ -154,12 +154,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_udp_revnat SEC(".maps");
 
-/* Address -> pod, for every Pod of the cluster (telemetry attribution; later, policy).
- * Written by sluiced from the Pod objects; read by sockops and the skb programs.
- * Size: flag --max-backends. */
+/* Address -> who it is: every Pod address of the cluster (host prefixes) and the
+ * address blocks AuthorizationPolicies name, with the authorization source class and
+ * destination group of each, per policy epoch. An LPM trie, so an address outside
+ * every pod finds the most specific policy block that holds it. Written by sluiced
+ * from the Pods and policies; read by sockops, the skb and tc programs and the
+ * source-side policy check. Size: flag --max-backends. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, struct sl_addr);
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sl_lpm_key);
 	__type(value, struct sl_ip_info);
 	__uint(max_entries, SL_DEFAULT_MAX_BACKENDS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -217,6 +221,54 @@ struct {
 	__uint(max_entries, SL_DEFAULT_MAX_UDP_FLOWS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_accel_rx SEC(".maps");
+
+/* Authorization verdicts: (destination group, source class, port) -> allow or deny
+ * and the deciding policy (struct sl_authz_key). Compiled by sluiced from the
+ * AuthorizationPolicies; the entries of the epoch not in force are written, the epoch
+ * flipped, then the old ones deleted. Read by the tc programs, the source-side check
+ * and the connection sweep after a policy change. Size: flag --max-policy-entries. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct sl_authz_key);
+	__type(value, struct sl_authz_val);
+	__uint(max_entries, SL_DEFAULT_MAX_POLICY_ENTRIES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_authz SEC(".maps");
+
+/* Host-side pod interfaces: ifindex -> the local pod behind it. Written by sluiced
+ * when it attaches the tc programs to the interface, deleted when the interface or
+ * the pod goes; read by the tc programs (anti-spoofing). Size: flag --max-services. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u32);
+	__type(value, struct sl_podif_val);
+	__uint(max_entries, SL_DEFAULT_MAX_SERVICES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_podif SEC(".maps");
+
+/* UDP flows of local pods and who opened them (struct sl_udp_ct_key): written by the
+ * tc programs, a datagram towards a pod that answers one the pod sent is not judged.
+ * LRU evicts the oldest; entries older than SL_UDP_CT_TIMEOUT_NS are ignored. Size:
+ * flag --max-udp-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct sl_udp_ct_key);
+	__type(value, struct sl_udp_ct_val);
+	__uint(max_entries, SL_DEFAULT_MAX_UDP_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_udp_ct SEC(".maps");
+
+/* Authorization decisions per (pod, policy, kind): written by the tc programs and
+ * the source-side check, read by sluiced (sluice_authz_* metrics). Entries of pods
+ * that are gone are evicted by sluiced. Size: flag --max-flow-keys. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__type(key, struct sl_authz_stat_key);
+	__type(value, __u64);
+	__uint(max_entries, SL_DEFAULT_MAX_FLOW_KEYS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_authz_stats SEC(".maps");
 
 /* Layout identity of the pinned maps: written once by sluiced when it creates them,
  * checked by every later agent before it adopts them. Never evicted. */

@@ -5,19 +5,13 @@
 
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include "lib/ipcache.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 
 /* Set by the agent before load (--telemetry). Off: the programs count nothing and
  * emit no events; load balancing is unaffected. */
 const volatile bool cfg_telemetry = true;
-
-static __always_inline __u32 pod_of(const struct sl_addr *a)
-{
-	struct sl_ip_info *i = bpf_map_lookup_elem(&sl_ipcache, a);
-
-	return i ? i->pod_id : 0;
-}
 
 /* The per-CPU counters of key, created on first use. NULL when the map is full. */
 static __always_inline struct sl_flow_counters *flow_counters(const struct sl_flow_key *key)

@@ -19,7 +19,7 @@
 
 /* Bumped whenever the layout or meaning of a pinned map changes. An agent finding
  * pinned maps of another version refuses to adopt them (run `sluiced --cleanup`). */
-#define SLUICE_ABI_VERSION 4
+#define SLUICE_ABI_VERSION 5
 #define SLUICE_ABI_MAGIC 0x534c4345u /* "SLCE" */
 
 /* Defaults for the capacity flags (--max-services, --max-backends, --max-udp-flows). */
@@ -27,6 +27,7 @@
 #define SL_DEFAULT_MAX_BACKENDS 262144
 #define SL_DEFAULT_MAX_UDP_FLOWS 65536
 #define SL_DEFAULT_MAX_FLOW_KEYS 16384 /* --max-flow-keys: telemetry aggregation keys */
+#define SL_DEFAULT_MAX_POLICY_ENTRIES 262144 /* --max-policy-entries: sl_authz entries */
 #define SL_EVENTS_RINGBUF_BYTES (4u << 20) /* flow event ring buffer */
 /* Live connections report their bytes at least this often (Istio: 15 s). */
 #define SL_TCP_REPORT_NS (5ull * 1000000000ull)
@@ -156,16 +157,24 @@ _Static_assert(sizeof(struct sl_bset_rev_key) == 24, "sl_bset_rev_key size");
 struct sl_src {
 	struct sl_addr ip; /* the pod's IPv4 address if it has one, else its IPv6 */
 	__u32 pod_id; /* stable id of the Pod (hash of namespace/name) */
+	/* Authorization source class of the pod's IPv4 [0] and IPv6 [1] address, per
+	 * policy epoch (see sl_cfg.authz_epoch): what its sl_ipcache entries say. */
+	__u32 authz_cls[2][2]; /* [epoch][family] */
 	__u32 pad;
 };
-_Static_assert(sizeof(struct sl_src) == 24, "sl_src size");
+_Static_assert(sizeof(struct sl_src) == 40, "sl_src size");
 
 /* sl_cfg[0]: run-time settings the agent changes without reloading the programs. */
 struct sl_cfg {
 	__u32 pod_level_min; /* cgroup depths at which pod cgroups were found */
 	__u32 pod_level_max;
+	/* Which of the two authorization slots (sl_ip_info, sl_src) and which sl_authz
+	 * entries (group ids with bit 31 = epoch) are in force. The agent writes the
+	 * other epoch completely, then flips this word: a policy change is seen whole. */
+	__u32 authz_epoch;
+	__u32 authz_on; /* some AuthorizationPolicy applies to some pod: checks run */
 };
-_Static_assert(sizeof(struct sl_cfg) == 8, "sl_cfg size");
+_Static_assert(sizeof(struct sl_cfg) == 16, "sl_cfg size");
 
 /* sl_affinity: sessionAffinity ClientIP. */
 struct sl_affinity_key {
@@ -216,17 +225,114 @@ struct sl_meta {
 };
 _Static_assert(sizeof(struct sl_meta) == 16, "sl_meta size");
 
-/* sl_ipcache value, keyed by struct sl_addr: which pod an address belongs to (every
- * Pod of the cluster, not only this node's). */
+/* sl_ipcache key (an LPM trie): an address prefix. IPv4 prefixes are IPv4-mapped, so
+ * a.b.c.d/n is ::ffff:a.b.c.d/(96+n). */
+struct sl_lpm_key {
+	__u32 prefixlen; /* 0..128 */
+	struct sl_addr addr;
+};
+_Static_assert(sizeof(struct sl_lpm_key) == 20, "sl_lpm_key size");
+
+/* sl_ipcache value: who an address is. Every Pod address of the cluster (not only
+ * this node's) as a host prefix, plus the address blocks authorization policies
+ * name (pod_id 0). */
 enum sl_ip_flags {
-	SL_IP_F_LOCAL = 1 << 0, /* a pod on this node (same-node acceleration) */
+	SL_IP_F_LOCAL = 1 << 0, /* a pod on this node (same-node acceleration, tc) */
 };
 
 struct sl_ip_info {
-	__u32 pod_id;
+	__u32 pod_id; /* 0: not a pod (an ipBlocks prefix) */
 	__u32 flags; /* enum sl_ip_flags */
+	__u32 authz_cls[2]; /* per epoch: source class of this address, 0 = unknown */
+	__u32 authz_grp[2]; /* per epoch: destination group, 0 = no policy applies */
 };
-_Static_assert(sizeof(struct sl_ip_info) == 8, "sl_ip_info size");
+_Static_assert(sizeof(struct sl_ip_info) == 24, "sl_ip_info size");
+
+/* sl_authz key: the verdict for a source class reaching a destination group on a port.
+ * Looked up as (grp, cls, port), (grp, cls, 0), (grp, ANY, port), (grp, ANY, 0): a class
+ * that has no entries of its own is answered like the unknown source, and a port that
+ * has none like every other port. Bounded: four lookups whatever the policies. */
+#define SL_AUTHZ_CLS_ANY 0xffffffffu
+#define SL_AUTHZ_EPOCH_BIT 0x80000000u /* in grp: the epoch the entry belongs to */
+
+struct sl_authz_key {
+	__u32 grp;
+	__u32 cls; /* or SL_AUTHZ_CLS_ANY */
+	__u16 port; /* host order; 0 = every port without an entry of its own */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct sl_authz_key) == 12, "sl_authz_key size");
+
+enum sl_verdict {
+	SL_VERDICT_ALLOW = 0,
+	SL_VERDICT_DENY = 1,
+};
+
+enum sl_authz_flags {
+	SL_AUTHZ_F_AUDIT = 1 << 0, /* an AUDIT (or dry-run) policy matched: flag and count */
+	/* Denied because ALLOW policies select the destination and none matched; policy
+	 * names the first of them. */
+	SL_AUTHZ_F_NO_ALLOW_MATCH = 1 << 1,
+};
+
+struct sl_authz_val {
+	__u32 policy; /* id of the deciding policy (0: denied as no ALLOW policy matched) */
+	__u32 audit_policy; /* id of the AUDIT / dry-run policy that matched */
+	__u8 verdict; /* enum sl_verdict */
+	__u8 flags; /* enum sl_authz_flags */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct sl_authz_val) == 12, "sl_authz_val size");
+
+/* sl_podif value, keyed by ifindex (__u32): the local pod behind a host-side
+ * interface, for the tc programs' anti-spoofing check. */
+struct sl_podif_val {
+	__u32 pod_id;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_podif_val) == 8, "sl_podif_val size");
+
+/* sl_udp_ct key: a UDP flow of a local pod, as the pod sees it. Tells replies to what
+ * a pod sent (never judged) from datagrams that open a flow towards it (judged). */
+struct sl_udp_ct_key {
+	struct sl_addr pod;
+	struct sl_addr peer;
+	__be16 pod_port;
+	__be16 peer_port;
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_udp_ct_key) == 40, "sl_udp_ct_key size");
+
+enum sl_udp_ct_dir {
+	SL_CT_OUTBOUND = 1, /* the pod sent first: datagrams from the peer are replies */
+	SL_CT_INBOUND = 2, /* the peer sent first (judged): the pod's datagrams reply */
+};
+
+struct sl_udp_ct_val {
+	__u64 seen_ns; /* bpf_ktime_get_ns(), refreshed at most once a second */
+	__u32 dir; /* enum sl_udp_ct_dir */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_udp_ct_val) == 16, "sl_udp_ct_val size");
+/* A flow unused for this long is forgotten (conntrack's UDP stream timeout). */
+#define SL_UDP_CT_TIMEOUT_NS (120ull * 1000000000ull)
+
+/* sl_authz_stats key: what the tc programs and the source-side check decided, per pod
+ * and policy. Value: __u64 per CPU. */
+enum sl_authz_stat_kind {
+	SL_AZ_DENIED = 1, /* a new connection or datagram denied (policy is the decider) */
+	SL_AZ_AUDITED, /* an AUDIT / dry-run policy matched (policy = that policy) */
+	SL_AZ_SPOOFED, /* a packet from a pod with a source address not its own */
+	SL_AZ_DENIED_AT_SOURCE, /* connect()/sendmsg() refused by the local check */
+};
+
+struct sl_authz_stat_key {
+	__u32 pod_id; /* the destination pod (the source pod for SPOOFED / AT_SOURCE) */
+	__u32 policy;
+	__u32 kind; /* enum sl_authz_stat_kind */
+	__u32 pad;
+};
+_Static_assert(sizeof(struct sl_authz_stat_key) == 16, "sl_authz_stat_key size");
 
 enum sl_reporter {
 	SL_REPORTER_SOURCE = 1, /* the client's socket (Istio reporter="source") */
@@ -294,6 +400,7 @@ enum sl_event_type {
 	SL_EV_CLOSE, /* TCP connection closed: totals */
 	SL_EV_DROP, /* a connection or datagram refused, see reason */
 	SL_EV_XLATE, /* a ClusterIP translated to a backend at connect */
+	SL_EV_AUDIT, /* an allowed new flow an AUDIT / dry-run policy matched (policy) */
 };
 
 /* Why something was dropped or refused: shared by the programs, the agent and the CLI
@@ -303,6 +410,8 @@ enum sl_reason {
 	SL_REASON_NO_ENDPOINT, /* the Service has no usable endpoint */
 	SL_REASON_POOL_FULL, /* connectionPool.tcp.maxConnections reached */
 	SL_REASON_NO_BACKEND_SLOT, /* internal: a backend slot was missing */
+	SL_REASON_POLICY_DENIED, /* an AuthorizationPolicy denies it (event: policy) */
+	SL_REASON_SPOOFED, /* a pod sent with a source address that is not its own */
 	SL_REASON__MAX,
 };
 
@@ -327,8 +436,9 @@ struct sl_flow_event {
 	__u32 srtt_us; /* CLOSE */
 	__u32 retransmits; /* CLOSE */
 	__u8 reporter; /* enum sl_reporter */
-	__u8 pad[3];
-	__u32 pad2;
+	__u8 flags; /* enum sl_authz_flags of the decision (DROP, AUDIT) */
+	__u8 pad[2];
+	__u32 policy; /* DROP by policy: the deciding policy; AUDIT flag: the audit policy */
 };
 _Static_assert(sizeof(struct sl_flow_event) == 120, "sl_flow_event size");
 
@@ -351,6 +461,12 @@ enum sl_stat {
 	SL_STAT_MSG_REDIRECTED, /* sk_msg: message handed straight to the peer socket */
 	SL_STAT_MSG_FALLBACK, /* sk_msg: message went the normal path (peer not in the map) */
 	SL_STAT_SOCKHASH_ADDED, /* sockops: a same-node socket entered sl_sockhash */
+	SL_STAT_AUTHZ_DENIED, /* tc: a new connection or datagram denied at the destination */
+	SL_STAT_AUTHZ_DENIED_SOURCE, /* connect()/sendmsg() refused by the source-side check */
+	SL_STAT_AUTHZ_AUDITED, /* an AUDIT / dry-run policy matched */
+	SL_STAT_SPOOF_DROPPED, /* tc: packet from a pod with a source address not its own */
+	SL_STAT_AUTHZ_TCP_DESTROYED, /* established connection closed by a policy change */
+	SL_STAT_AUTHZ_STATS_FULL, /* a decision not counted: sl_authz_stats was full */
 	SL_STAT__MAX,
 };
 

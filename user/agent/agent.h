@@ -8,14 +8,17 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "agent/authz_sync.h"
 #include "agent/datapath.h"
 #include "agent/identity.h"
 #include "agent/names.h"
 #include "agent/telemetry.h"
 #include "agent/lb_sync.h"
 #include "agent/metrics_http.h"
+#include "agent/pod_tc.h"
 #include "common/buf.h"
 #include "common/htab.h"
+#include "state/authz.h"
 #include "state/compile.h"
 #include "state/store.h"
 
@@ -32,6 +35,8 @@ struct sl_agent {
 	const char *config_dir; /* NULL: none */
 	const char *metrics_addr; /* NULL: no metrics endpoint */
 	struct sl_dp_opts dpo;
+	const char *trust_domain; /* --trust-domain */
+	const char *root_ns; /* --root-namespace */
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;
@@ -44,6 +49,9 @@ struct sl_agent {
 	uint32_t flow_key_retention_s; /* --flow-key-retention */
 	struct sl_store store;
 	struct sl_compiled compiled; /* what the maps hold now */
+	struct sl_authz_sync az;
+	struct sl_authz_out authz; /* the policy state in force */
+	struct sl_pod_tc podtc;
 	struct sl_htab dir_keys; /* store keys that came from --config-dir */
 
 	int listen_fd, lock_fd;

@@ -40,8 +40,23 @@ static void move_udp_sockets(struct sl_agent *a, struct sl_lb_result *res)
 	res->ngone = 0;
 }
 
+/* Closes the established connections into local pods that the new policy denies. */
+static void sweep_connections(struct sl_agent *a)
+{
+	int fds[1024];
+	size_t n;
+
+	if (!a->dp.feat.sock_destroy)
+		return;
+	n = sl_identity_netns(&a->id, fds, sizeof(fds) / sizeof(fds[0]));
+	sl_dp_sweep_tcp(&a->dp, fds, n);
+	for (size_t i = 0; i < n; i++)
+		close(fds[i]);
+}
+
 int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf *err)
 {
+	struct sl_authz_out naz = {};
 	struct sl_compiled next = {};
 	struct sl_lb_result res;
 	char msg[1024] = "", tmp[4096];
@@ -49,18 +64,34 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 	int ret;
 
 	struct sl_compile_opts copts = { .node = a->node };
+	struct sl_authz_opts aopts = { .node = a->node,
+				       .trust_domain = a->trust_domain,
+				       .root_ns = a->root_ns,
+				       .max_entries = a->dpo.max_policy_entries };
+	bool flipped, new_warnings;
 
 	ret = sl_compile(&a->store, &copts, &next, msg, sizeof(msg));
 	if (ret)
 		goto fail;
+	ret = sl_authz_compile(&a->store, &aopts, &naz, msg, sizeof(msg));
+	if (ret)
+		goto fail_compiled;
 	ret = sl_persist_write_tmp(a, tmp, sizeof(tmp));
 	if (ret) {
 		snprintf(msg, sizeof(msg), "cannot write the state file in %s: %s", a->state_dir,
 			 strerror(-ret));
 		goto fail_compiled;
 	}
+	/* The policy epoch not in force is written first: harmless until the flip. */
+	ret = sl_authz_sync_prepare(&a->az, &naz, msg, sizeof(msg));
+	if (ret) {
+		unlink(tmp);
+		goto fail_compiled;
+	}
+	sl_identity_refresh_classes(&a->id);
 	ret = sl_lb_sync_apply(&a->lb, &next, &res, msg, sizeof(msg));
 	if (ret) {
+		sl_authz_sync_abort(&a->az);
 		unlink(tmp);
 		goto fail_compiled;
 	}
@@ -74,18 +105,30 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 			 strerror(-ret));
 		if (sl_lb_sync_apply(&a->lb, &a->compiled, &undo, m2, sizeof(m2)))
 			pr_err("restoring the maps after a state-file error failed: %s", m2);
+		sl_authz_sync_abort(&a->az);
 		free(undo.gone);
 		free(res.gone);
 		goto fail_compiled;
 	}
+	/* New connections see the new policy from here on. */
+	flipped = sl_authz_sync_commit(&a->az);
 	/* The old compiled state points into objects the commit frees. */
 	sl_compiled_free(&a->compiled);
 	a->compiled = next;
+	/* Warnings are shown by the apply that causes them, not by every later one. */
+	new_warnings =
+		naz.warnings && (!a->authz.warnings || strcmp(naz.warnings, a->authz.warnings));
+	sl_authz_out_free(&a->authz);
+	a->authz = naz;
 	sl_store_txn_commit(txn);
 	sl_identity_sync(&a->id, &a->store);
-	sl_identity_sync_ipcache(&a->id, &a->store);
 	sl_names_rebuild(&a->names, &a->store, &a->compiled);
 	move_udp_sockets(a, &res);
+	if (flipped)
+		sweep_connections(a);
+	sl_pod_tc_reconcile(&a->podtc, &a->authz);
+	if (new_warnings)
+		sl_buf_printf(err, "%s", a->authz.warnings);
 	/* Compiling and persisting a large state frees as much as it allocates: give the
 	 * free pages back rather than keep the peak as resident memory. */
 	malloc_trim(0);
@@ -104,6 +147,7 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 	return 0;
 
 fail_compiled:
+	sl_authz_out_free(&naz);
 	sl_compiled_free(&next);
 fail:
 	sl_store_txn_rollback(txn);

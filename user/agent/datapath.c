@@ -25,6 +25,7 @@
 #include "sk_msg.skel.h"
 #include "skb_count.skel.h"
 #include "sockops.skel.h"
+#include "tc.skel.h"
 
 static const struct {
 	const char *name; /* also the link's pin name: link_<name> */
@@ -61,6 +62,12 @@ static const char *const stat_names[SL_STAT__MAX] = {
 	[SL_STAT_MSG_REDIRECTED] = "sk_msg_redirected",
 	[SL_STAT_MSG_FALLBACK] = "sk_msg_fallback",
 	[SL_STAT_SOCKHASH_ADDED] = "sockhash_added",
+	[SL_STAT_AUTHZ_DENIED] = "policy_denied",
+	[SL_STAT_AUTHZ_DENIED_SOURCE] = "policy_denied_at_source",
+	[SL_STAT_AUTHZ_AUDITED] = "policy_audited",
+	[SL_STAT_SPOOF_DROPPED] = "spoofed_source_dropped",
+	[SL_STAT_AUTHZ_TCP_DESTROYED] = "policy_connection_closed",
+	[SL_STAT_AUTHZ_STATS_FULL] = "policy_stats_full",
 };
 
 const char *sl_hook_name(enum sl_hook h)
@@ -325,15 +332,17 @@ static int attach_hooks(struct sl_datapath *dp)
  * the same way, so the objects share the pinned copy. */
 static const struct {
 	const char *map, *flag;
-	int which; /* 0 services, 1 backends, 2 udp flows */
+	int which; /* 0 services, 1 backends, 2 udp flows, 3 flow keys, 4 policy entries */
 } map_sizes[] = {
-	{ "sl_svc", "--max-services", 0 },	   { "sl_src_route", "--max-services", 0 },
-	{ "sl_maglev", "--max-services", 0 },	   { "sl_src", "--max-services", 0 },
-	{ "sl_pool", "--max-services", 0 },	   { "sl_bset", "--max-backends", 1 },
-	{ "sl_bset_rev", "--max-backends", 1 },	   { "sl_be_conns", "--max-backends", 1 },
-	{ "sl_udp_revnat", "--max-udp-flows", 2 }, { "sl_affinity", "--max-udp-flows", 2 },
-	{ "sl_ipcache", "--max-backends", 1 },	   { "sl_flow_stats", "--max-flow-keys", 3 },
-	{ "sl_sockhash", "--max-udp-flows", 2 },
+	{ "sl_svc", "--max-services", 0 },	    { "sl_src_route", "--max-services", 0 },
+	{ "sl_maglev", "--max-services", 0 },	    { "sl_src", "--max-services", 0 },
+	{ "sl_pool", "--max-services", 0 },	    { "sl_bset", "--max-backends", 1 },
+	{ "sl_bset_rev", "--max-backends", 1 },	    { "sl_be_conns", "--max-backends", 1 },
+	{ "sl_udp_revnat", "--max-udp-flows", 2 },  { "sl_affinity", "--max-udp-flows", 2 },
+	{ "sl_ipcache", "--max-backends", 1 },	    { "sl_flow_stats", "--max-flow-keys", 3 },
+	{ "sl_sockhash", "--max-udp-flows", 2 },    { "sl_authz", "--max-policy-entries", 4 },
+	{ "sl_podif", "--max-services", 0 },	    { "sl_udp_ct", "--max-udp-flows", 2 },
+	{ "sl_authz_stats", "--max-flow-keys", 3 },
 };
 
 static uint32_t size_for(const struct sl_dp_opts *o, int which)
@@ -341,7 +350,8 @@ static uint32_t size_for(const struct sl_dp_opts *o, int which)
 	return which == 0   ? o->max_services
 	       : which == 1 ? o->max_backends
 	       : which == 2 ? o->max_udp_flows
-			    : o->max_flow_keys;
+	       : which == 3 ? o->max_flow_keys
+			    : o->max_policy_entries;
 }
 
 static void size_maps(struct bpf_object *obj, const struct sl_dp_opts *o)
@@ -501,13 +511,29 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		pr_err("loading the skb programs: %s", strerror(-err));
 		goto fail;
 	}
+	dp->tc = tc_bpf__open_opts(&oopts);
+	if (!dp->tc) {
+		err = -errno;
+		goto fail;
+	}
+	size_maps(dp->tc->obj, o);
+	dp->tc->rodata->cfg_telemetry = o->telemetry;
+	err = tc_bpf__load(dp->tc);
+	if (err) {
+		pr_err("loading the tc programs: %s", strerror(-err));
+		goto fail;
+	}
 	dp->destroy = sock_destroy_bpf__open_opts(&oopts);
 	if (dp->destroy) {
 		size_maps(dp->destroy->obj, o);
 		if (sock_destroy_bpf__load(dp->destroy) ||
 		    !(dp->iter_link =
-			      bpf_program__attach_iter(dp->destroy->progs.sl_udp_destroy, NULL))) {
-			pr_warn("no bpf_sock_destroy in this kernel: connected UDP sockets are not moved off removed backends");
+			      bpf_program__attach_iter(dp->destroy->progs.sl_udp_destroy, NULL)) ||
+		    !(dp->tcp_iter_link = bpf_program__attach_iter(
+			      dp->destroy->progs.sl_tcp_authz_sweep, NULL))) {
+			pr_warn("no bpf_sock_destroy in this kernel: connected UDP sockets are not moved off removed backends, and a policy change does not close established connections");
+			bpf_link__destroy(dp->iter_link);
+			dp->iter_link = NULL;
 			sock_destroy_bpf__destroy(dp->destroy);
 			dp->destroy = NULL;
 		}
@@ -526,6 +552,9 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 	dp->revnat_fd = bpf_map__fd(dp->skel->maps.sl_udp_revnat);
 	dp->stats_fd = bpf_map__fd(dp->skel->maps.sl_stats);
 	dp->meta_fd = bpf_map__fd(dp->skel->maps.sl_meta);
+	dp->authz_fd = bpf_map__fd(dp->tc->maps.sl_authz);
+	dp->podif_fd = bpf_map__fd(dp->tc->maps.sl_podif);
+	dp->authz_stats_fd = bpf_map__fd(dp->tc->maps.sl_authz_stats);
 	if (!dp->maps_adopted) {
 		struct timespec ts;
 
@@ -558,10 +587,14 @@ void sl_dp_close(struct sl_datapath *dp)
 	}
 	bpf_link__destroy(dp->iter_link);
 	dp->iter_link = NULL;
+	bpf_link__destroy(dp->tcp_iter_link);
+	dp->tcp_iter_link = NULL;
 	sock_destroy_bpf__destroy(dp->destroy);
 	dp->destroy = NULL;
 	skb_count_bpf__destroy(dp->skb);
 	dp->skb = NULL;
+	tc_bpf__destroy(dp->tc);
+	dp->tc = NULL;
 	if (dp->msg_link) {
 		bpf_link__disconnect(dp->msg_link);
 		bpf_link__destroy(dp->msg_link);
@@ -613,36 +646,32 @@ int sl_dp_cleanup(const char *bpffs)
 	return err;
 }
 
-int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, size_t ngone,
-		      const int *netns_fds, size_t nnetns)
+/* Runs the iterator `link` once in each network namespace of netns_fds (a socket
+ * iterator walks the sockets of the namespace it is created in), calling `between`
+ * after each. Returns the number of namespaces walked or -errno. */
+static int iter_netns(struct bpf_link *link, const int *netns_fds, size_t nnetns,
+		      void (*between)(struct sl_datapath *), struct sl_datapath *dp)
 {
-	int gone_fd, self, total = 0, err = 0;
-	uint8_t one = 1;
+	int self, total = 0;
 	char buf[64];
 
-	if (!dp->destroy || !ngone || !nnetns)
-		return 0;
-	gone_fd = bpf_map__fd(dp->destroy->maps.sl_gone);
-	for (size_t i = 0; i < ngone && i < bpf_map__max_entries(dp->destroy->maps.sl_gone); i++)
-		bpf_map_update_elem(gone_fd, &gone[i], &one, BPF_ANY);
 	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0) {
-		err = -errno;
-		goto out;
-	}
-	/* A UDP iterator walks the sockets of the network namespace it is created in. */
+	if (self < 0)
+		return -errno;
 	for (size_t i = 0; i < nnetns; i++) {
 		int it;
 
 		if (setns(netns_fds[i], CLONE_NEWNET))
 			continue;
-		it = bpf_iter_create(bpf_link__fd(dp->iter_link));
+		it = bpf_iter_create(bpf_link__fd(link));
 		if (it >= 0) {
 			while (read(it, buf, sizeof(buf)) > 0)
 				;
 			close(it);
 			total++;
 		}
+		if (between)
+			between(dp);
 	}
 	if (setns(self, CLONE_NEWNET)) {
 		/* Cannot happen for our own namespace; nothing else would work after it. */
@@ -650,10 +679,42 @@ int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, siz
 		abort();
 	}
 	close(self);
-out:
+	return total;
+}
+
+int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, size_t ngone,
+		      const int *netns_fds, size_t nnetns)
+{
+	int gone_fd, ret;
+	uint8_t one = 1;
+
+	if (!dp->destroy || !ngone || !nnetns)
+		return 0;
+	gone_fd = bpf_map__fd(dp->destroy->maps.sl_gone);
+	for (size_t i = 0; i < ngone && i < bpf_map__max_entries(dp->destroy->maps.sl_gone); i++)
+		bpf_map_update_elem(gone_fd, &gone[i], &one, BPF_ANY);
+	ret = iter_netns(dp->iter_link, netns_fds, nnetns, NULL, dp);
 	for (size_t i = 0; i < ngone; i++)
 		bpf_map_delete_elem(gone_fd, &gone[i]);
-	return err ? err : total;
+	return ret;
+}
+
+/* The listening ports of one namespace must not be taken for the next one's. */
+static void clear_listening(struct sl_datapath *dp)
+{
+	int fd = bpf_map__fd(dp->destroy->maps.sl_listening);
+	__u16 k;
+
+	while (!bpf_map_get_next_key(fd, NULL, &k))
+		bpf_map_delete_elem(fd, &k);
+}
+
+int sl_dp_sweep_tcp(struct sl_datapath *dp, const int *netns_fds, size_t nnetns)
+{
+	if (!dp->destroy || !dp->tcp_iter_link || !nnetns)
+		return 0;
+	clear_listening(dp);
+	return iter_netns(dp->tcp_iter_link, netns_fds, nnetns, clear_listening, dp);
 }
 
 int sl_dp_read_stats(const struct sl_datapath *dp, uint64_t out[SL_STAT__MAX])

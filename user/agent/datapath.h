@@ -19,6 +19,7 @@ struct sock_lb_bpf;
 struct sockops_bpf;
 struct skb_count_bpf;
 struct sk_msg_bpf;
+struct tc_bpf;
 
 enum sl_accel_mode {
 	SL_ACCEL_AUTO = 0, /* on where the kernel supports it */
@@ -52,7 +53,7 @@ struct sl_features {
 struct sl_dp_opts {
 	const char *bpffs; /* pin directory */
 	const char *cgroup; /* cgroup v2 directory the programs attach to */
-	uint32_t max_services, max_backends, max_udp_flows, max_flow_keys;
+	uint32_t max_services, max_backends, max_udp_flows, max_flow_keys, max_policy_entries;
 	bool telemetry; /* count flows and emit flow events */
 	enum sl_accel_mode accelerate;
 };
@@ -68,6 +69,8 @@ struct sl_datapath {
 	char accel_why_buf[256];
 	struct sock_destroy_bpf *destroy; /* NULL without sock_destroy support */
 	struct bpf_link *iter_link; /* the UDP iterator, not pinned: made at start */
+	struct bpf_link *tcp_iter_link; /* the TCP policy sweep iterator, likewise */
+	struct tc_bpf *tc; /* authorization and anti-spoofing at the pod interfaces */
 	struct bpf_link *links[SL_HOOK__MAX];
 	bool link_adopted[SL_HOOK__MAX];
 	int cgroup_fd;
@@ -75,7 +78,7 @@ struct sl_datapath {
 	struct sl_features feat;
 	int flow_stats_fd, ipcache_fd, events_fd;
 	int svc_fd, bset_fd, bset_rev_fd, maglev_fd, src_route_fd, src_fd, cfg_fd, revnat_fd,
-		stats_fd, meta_fd;
+		stats_fd, meta_fd, authz_fd, podif_fd, authz_stats_fd;
 	char bpffs[PATH_MAX];
 	char cgroup[PATH_MAX];
 };
@@ -95,6 +98,10 @@ int sl_hook_attach_type(enum sl_hook h);
  * sockets destroyed are counted in SL_STAT_UDP_DESTROYED). */
 int sl_dp_destroy_udp(struct sl_datapath *dp, const struct sl_backend *gone, size_t ngone,
 		      const int *netns_fds, size_t nnetns);
+/* Closes the established connections into local pods that the policy in force denies,
+ * in each network namespace of netns_fds. Returns the namespaces walked or -errno
+ * (closed connections are counted in SL_STAT_AUTHZ_TCP_DESTROYED). */
+int sl_dp_sweep_tcp(struct sl_datapath *dp, const int *netns_fds, size_t nnetns);
 /* Counter totals over all CPUs. */
 int sl_dp_read_stats(const struct sl_datapath *dp, uint64_t out[SL_STAT__MAX]);
 const char *sl_stat_name(enum sl_stat s);

@@ -18,15 +18,14 @@
 
 #define MAX_DEPTH 8
 
-int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, int ipcache_fd,
-		     const char *cgroup2_root, const char *cgroup)
+int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, const char *cgroup2_root,
+		     const char *cgroup)
 {
 	size_t rl = strlen(cgroup2_root);
 
 	memset(id, 0, sizeof(*id));
 	id->src_fd = src_fd;
 	id->cfg_fd = cfg_fd;
-	id->ipcache_fd = ipcache_fd;
 	snprintf(id->cgroup, sizeof(id->cgroup), "%s", cgroup);
 	if (strncmp(cgroup, cgroup2_root, rl) || (cgroup[rl] && cgroup[rl] != '/'))
 		return -EINVAL;
@@ -60,10 +59,23 @@ static bool pod_uid_of(const char *name, char *uid, size_t len)
 }
 
 struct scan {
+	const struct sl_identity *id;
 	struct sl_htab *by_uid; /* uid -> const struct sl_object * */
 	struct sl_htab found; /* cgid -> struct sl_pod_cg * */
 	size_t unmatched;
 };
+
+/* The authorization classes of a pod's addresses, as the policy sync last wrote them. */
+static void src_classes(const struct sl_identity *id, struct sl_src *src)
+{
+	const uint32_t *c =
+		id->pod_cls ? sl_htab_get(id->pod_cls, &src->pod_id, sizeof(src->pod_id)) : NULL;
+
+	if (c)
+		memcpy(src->authz_cls, c, sizeof(src->authz_cls));
+	else
+		memset(src->authz_cls, 0, sizeof(src->authz_cls));
+}
 
 static void scan_dir(struct scan *sc, const char *path, unsigned int level, int depth)
 {
@@ -103,6 +115,7 @@ static void scan_dir(struct scan *sc, const char *path, unsigned int level, int 
 				if (pod->pod.pod_ips[i].family == 4)
 					break;
 			}
+			src_classes(sc->id, &pc->src);
 			if (sl_htab_put(&sc->found, &pc->cgid, sizeof(pc->cgid), pc, NULL))
 				free(pc);
 			continue; /* containers below a pod are found through its ancestor */
@@ -115,7 +128,7 @@ static void scan_dir(struct scan *sc, const char *path, unsigned int level, int 
 
 int sl_identity_sync(struct sl_identity *id, const struct sl_store *st)
 {
-	struct scan sc = {};
+	struct scan sc = { .id = id };
 	struct sl_htab by_uid = {};
 	struct sl_cfg cfg = {};
 	size_t it = 0;
@@ -159,7 +172,15 @@ int sl_identity_sync(struct sl_identity *id, const struct sl_store *st)
 	}
 	if (cfg.pod_level_max - cfg.pod_level_min >= SL_POD_LEVELS)
 		cfg.pod_level_max = cfg.pod_level_min + SL_POD_LEVELS - 1;
-	bpf_map_update_elem(id->cfg_fd, &zero, &cfg, BPF_ANY);
+	{
+		/* sl_cfg also holds the policy epoch: change only the depths. */
+		struct sl_cfg cur = {};
+
+		bpf_map_lookup_elem(id->cfg_fd, &zero, &cur);
+		cur.pod_level_min = cfg.pod_level_min;
+		cur.pod_level_max = cfg.pod_level_max;
+		bpf_map_update_elem(id->cfg_fd, &zero, &cur, BPF_ANY);
+	}
 	it = 0;
 	while (sl_htab_next(&id->pods, &it, NULL, NULL, &v))
 		free(v);
@@ -232,46 +253,25 @@ size_t sl_identity_netns(const struct sl_identity *id, int *fds, size_t max)
 	return n;
 }
 
-int sl_identity_sync_ipcache(struct sl_identity *id, const struct sl_store *st)
+void sl_identity_refresh_classes(struct sl_identity *id)
 {
-	struct sl_htab want = {};
 	size_t it = 0;
-	const void *k;
 	void *v;
-	int ret = 0;
 
-	while (sl_htab_next(&st->objs, &it, NULL, NULL, &v)) {
-		const struct sl_object *o = v;
-		uintptr_t pid;
+	while (sl_htab_next(&id->pods, &it, NULL, NULL, &v)) {
+		struct sl_pod_cg *pc = v;
+		struct sl_src now = pc->src;
+		__u64 cgid = pc->cgid;
 
-		if (o->kind != SL_KIND_POD)
+		src_classes(id, &now);
+		if (!memcmp(&now, &pc->src, sizeof(now)))
 			continue;
-		/* The pod id, and in bit 32 whether the pod runs on this node. */
-		pid = sl_pod_id(&o->meta) | ((uintptr_t)(id->node && o->pod.node_name &&
-							 !strcmp(o->pod.node_name, id->node))
-					     << 32);
-		for (size_t i = 0; i < o->pod.npod_ips; i++)
-			sl_htab_put(&want, o->pod.pod_ips[i].b, 16, (void *)pid, NULL);
-	}
-	it = 0;
-	while (sl_htab_next(&id->ips, &it, &k, NULL, NULL))
-		if (!sl_htab_get(&want, k, 16))
-			bpf_map_delete_elem(id->ipcache_fd, k);
-	it = 0;
-	while (sl_htab_next(&want, &it, &k, NULL, &v)) {
-		struct sl_ip_info info = { .pod_id = (uint32_t)(uintptr_t)v,
-					   .flags = ((uintptr_t)v >> 32) ? SL_IP_F_LOCAL : 0 };
-
-		if (sl_htab_get(&id->ips, k, 16) == v)
+		if (bpf_map_update_elem(id->src_fd, &cgid, &now, BPF_ANY)) {
+			pr_warn("identity of %s not updated: %s", pc->path, strerror(errno));
 			continue;
-		if (bpf_map_update_elem(id->ipcache_fd, k, &info, BPF_ANY)) {
-			ret = -errno;
-			pr_warn("address of a pod not stored in sl_ipcache: %s", strerror(errno));
 		}
+		pc->src = now;
 	}
-	sl_htab_free(&id->ips);
-	id->ips = want;
-	return ret;
 }
 
 void sl_identity_free(struct sl_identity *id)
@@ -281,7 +281,6 @@ void sl_identity_free(struct sl_identity *id)
 
 	if (!id)
 		return;
-	sl_htab_free(&id->ips);
 	while (sl_htab_next(&id->pods, &it, NULL, NULL, &v))
 		free(v);
 	sl_htab_free(&id->pods);

@@ -3,7 +3,8 @@
  * Workload identity on this node: finds the pod cgroups under --cgroup (kubelet's
  * names: "pod<uid>" with the cgroupfs driver, "...-pod<uid_with_underscores>.slice"
  * with the systemd driver), matches them to the applied Pods by uid, and keeps the
- * kernel's sl_src map (cgroup id -> pod) and sl_cfg (pod cgroup depths) in step.
+ * kernel's sl_src map (cgroup id -> pod, with the authorization classes of its
+ * addresses) and sl_cfg (pod cgroup depths) in step.
  */
 #ifndef SLUICE_AGENT_IDENTITY_H
 #define SLUICE_AGENT_IDENTITY_H
@@ -15,9 +16,10 @@
 #include "state/store.h"
 
 struct sl_identity {
-	int src_fd, cfg_fd, ipcache_fd;
-	const char *node; /* this node's name: which pods are local */
-	struct sl_htab ips; /* struct sl_addr -> (uintptr_t)pod id: what sl_ipcache holds */
+	int src_fd, cfg_fd;
+	/* pod id (uint32_t) -> uint32_t[2][2]: the authorization classes its sl_src
+	 * entries carry, per epoch and family. Owned by the policy sync (authz_sync.h). */
+	const struct sl_htab *pod_cls;
 	char cgroup[4096]; /* --cgroup */
 	size_t root_depth; /* depth of --cgroup below the cgroup2 mount */
 	struct sl_htab pods; /* cgroup id (uint64_t) -> struct sl_pod_cg * */
@@ -32,12 +34,12 @@ struct sl_pod_cg {
 };
 
 /* cgroup2_root: the cgroup v2 mount point; cgroup: --cgroup. */
-int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, int ipcache_fd,
-		     const char *cgroup2_root, const char *cgroup);
+int sl_identity_init(struct sl_identity *id, int src_fd, int cfg_fd, const char *cgroup2_root,
+		     const char *cgroup);
 /* Rescans the pod cgroups and writes the changes to sl_src / sl_cfg. */
 int sl_identity_sync(struct sl_identity *id, const struct sl_store *st);
-/* Makes sl_ipcache map every applied Pod's addresses to its pod id. */
-int sl_identity_sync_ipcache(struct sl_identity *id, const struct sl_store *st);
+/* Rewrites the sl_src entries whose authorization classes (id->pod_cls) changed. */
+void sl_identity_refresh_classes(struct sl_identity *id);
 /* Opens the network namespace of one process of every known pod. Returns the number of
  * fds written to fds (at most max); the caller closes them. */
 size_t sl_identity_netns(const struct sl_identity *id, int *fds, size_t max);

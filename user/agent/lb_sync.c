@@ -828,7 +828,7 @@ rollback:
 /* Waits for an RCU grace period: membarrier(GLOBAL) calls synchronize_rcu(), and every
  * sock_addr program runs inside rcu_read_lock(), so once it returns no program still
  * holds a pointer to a value swapped out before the call. */
-static void wait_grace_period(void)
+void sl_wait_grace_period(void)
 {
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
 		return;
@@ -841,7 +841,7 @@ void sl_lb_sync_gc(struct sl_lb_sync *s)
 {
 	if (!s->ngc)
 		return;
-	wait_grace_period();
+	sl_wait_grace_period();
 	for (size_t i = 0; i < s->ngc; i++) {
 		delete_set(s, &s->gc[i]);
 		s->nslots -= s->gc[i].n < s->nslots ? s->gc[i].n : s->nslots;

@@ -87,4 +87,8 @@ void sl_lb_sync_gc(struct sl_lb_sync *s);
 size_t sl_lb_sync_pending_gc(const struct sl_lb_sync *s);
 void sl_lb_sync_free(struct sl_lb_sync *s);
 
+/* Waits for an RCU grace period (membarrier GLOBAL = synchronize_rcu()): after it, no
+ * program still uses a map value replaced or deleted before the call. */
+void sl_wait_grace_period(void);
+
 #endif

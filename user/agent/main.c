@@ -43,6 +43,10 @@ static void usage(FILE *f)
 		"  --max-udp-flows N      unconnected-UDP reverse-translation entries, LRU (default %u)\n"
 		"  --max-flow-keys N      telemetry aggregation keys (reporter x pod pair x port)\n"
 		"                         (default %u)\n"
+		"  --max-policy-entries N authorization verdict entries (default %u)\n"
+		"  --trust-domain NAME    trust domain of workload principals (default cluster.local)\n"
+		"  --root-namespace NS    AuthorizationPolicies here apply to every namespace\n"
+		"                         (default istio-system)\n"
 		"  --telemetry on|off     count flows and keep flow events (default on)\n"
 		"  --accelerate auto|on|off\n"
 		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
@@ -59,7 +63,7 @@ static void usage(FILE *f)
 		"SIGTERM stops the agent and leaves the data plane serving; a new agent with the\n"
 		"same flags adopts it without interrupting traffic.\n",
 		SL_DEFAULT_MAX_SERVICES, SL_DEFAULT_MAX_BACKENDS, SL_DEFAULT_MAX_UDP_FLOWS,
-		SL_DEFAULT_MAX_FLOW_KEYS);
+		SL_DEFAULT_MAX_FLOW_KEYS, SL_DEFAULT_MAX_POLICY_ENTRIES);
 }
 
 static int parse_u32(const char *flag, const char *s, uint32_t min, uint32_t *out)
@@ -128,7 +132,7 @@ static void evict_flow_keys(struct sl_agent *a)
 	sl_metrics_evict(a, now);
 }
 
-enum { PFD_LISTEN, PFD_SIGNAL, PFD_CONFIG_DIR, PFD_EVENTS, PFD__FIXED };
+enum { PFD_LISTEN, PFD_SIGNAL, PFD_CONFIG_DIR, PFD_EVENTS, PFD_ROUTES, PFD__FIXED };
 #define MAX_PFDS (PFD__FIXED + 64 + 128)
 
 static int run(struct sl_agent *a)
@@ -151,6 +155,7 @@ static int run(struct sl_agent *a)
 			[PFD_SIGNAL] = { .fd = sfd, .events = POLLIN },
 			[PFD_CONFIG_DIR] = { .fd = ifd, .events = POLLIN },
 			[PFD_EVENTS] = { .fd = sl_tel_poll_fd(&a->tel), .events = POLLIN },
+			[PFD_ROUTES] = { .fd = sl_pod_tc_fd(&a->podtc), .events = POLLIN },
 		};
 		size_t nsub = sl_tel_sub_fds(&a->tel, p + PFD__FIXED, 64);
 		size_t nmet =
@@ -185,6 +190,8 @@ static int run(struct sl_agent *a)
 		}
 		if (p[PFD_EVENTS].revents)
 			sl_tel_drain(&a->tel);
+		if (p[PFD_ROUTES].revents)
+			sl_pod_tc_handle(&a->podtc, &a->authz);
 		if (p[PFD_LISTEN].revents & POLLIN) {
 			int cfd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -203,7 +210,11 @@ static int run(struct sl_agent *a)
 
 static int cleanup(struct sl_agent *a)
 {
-	int err = sl_dp_cleanup(a->dpo.bpffs), e2;
+	int err, e2, n = sl_pod_tc_cleanup();
+
+	if (n > 0)
+		pr_info("removed %d tc filters from pod interfaces", n);
+	err = sl_dp_cleanup(a->dpo.bpffs);
 
 	if (unlink(a->socket_path) && errno != ENOENT)
 		pr_warn("removing %s: %s", a->socket_path, strerror(errno));
@@ -226,6 +237,9 @@ int main(int argc, char **argv)
 		{ "max-backends", required_argument, NULL, 'B' },
 		{ "max-udp-flows", required_argument, NULL, 'U' },
 		{ "max-flow-keys", required_argument, NULL, 'F' },
+		{ "max-policy-entries", required_argument, NULL, 'P' },
+		{ "trust-domain", required_argument, NULL, 'D' },
+		{ "root-namespace", required_argument, NULL, 'N' },
 		{ "telemetry", required_argument, NULL, 'T' },
 		{ "accelerate", required_argument, NULL, 'A' },
 		{ "flow-key-retention", required_argument, NULL, 'R' },
@@ -247,7 +261,10 @@ int main(int argc, char **argv)
 			 .max_backends = SL_DEFAULT_MAX_BACKENDS,
 			 .max_udp_flows = SL_DEFAULT_MAX_UDP_FLOWS,
 			 .max_flow_keys = SL_DEFAULT_MAX_FLOW_KEYS,
+			 .max_policy_entries = SL_DEFAULT_MAX_POLICY_ENTRIES,
 			 .telemetry = true },
+		.trust_domain = "cluster.local",
+		.root_ns = "istio-system",
 		.metrics_addr = "127.0.0.1:15020",
 		.flow_key_retention_s = 120,
 	};
@@ -298,6 +315,24 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			a.dpo.telemetry = !strcmp(optarg, "on");
+			break;
+		case 'P':
+			if (parse_u32("--max-policy-entries", optarg, 1, &a.dpo.max_policy_entries))
+				return 2;
+			break;
+		case 'D':
+			if (!*optarg || strchr(optarg, '/')) {
+				pr_err("--trust-domain: '%s' is not a trust domain name", optarg);
+				return 2;
+			}
+			a.trust_domain = optarg;
+			break;
+		case 'N':
+			if (!*optarg) {
+				pr_err("--root-namespace: empty");
+				return 2;
+			}
+			a.root_ns = optarg;
 			break;
 		case 'R':
 			if (parse_u32("--flow-key-retention", optarg, 1, &a.flow_key_retention_s))
@@ -385,13 +420,22 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (sl_find_cgroup2_root(cg2root, sizeof(cg2root)) ||
-	    sl_identity_init(&a.id, a.dp.src_fd, a.dp.cfg_fd, a.dp.ipcache_fd, cg2root,
-			     a.dpo.cgroup)) {
+	    sl_identity_init(&a.id, a.dp.src_fd, a.dp.cfg_fd, cg2root, a.dpo.cgroup)) {
 		pr_err("--cgroup %s is not below the cgroup v2 mount", a.dpo.cgroup);
 		err = -EINVAL;
 		goto out;
 	}
-	a.id.node = a.node;
+	err = sl_authz_sync_init(&a.az, a.dp.ipcache_fd, a.dp.authz_fd, a.dp.cfg_fd);
+	if (err) {
+		pr_err("reading the pinned policy maps: %s", strerror(-err));
+		goto out;
+	}
+	a.id.pod_cls = &a.az.pod_cls;
+	err = sl_pod_tc_open(&a.podtc, &a.dp);
+	if (err) {
+		pr_err("watching the node's routes (netlink): %s", strerror(-err));
+		goto out;
+	}
 	if (a.dpo.telemetry && sl_tel_open(&a.tel, &a, a.dp.events_fd, 8192))
 		pr_warn("flow events are not available: %s", strerror(errno));
 	err = sl_persist_load(&a);
@@ -399,6 +443,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (a.config_dir)
 		sl_config_dir_apply(&a);
+	sl_pod_tc_reconcile(&a.podtc, &a.authz);
 	if (a.metrics_addr) {
 		err = sl_metrics_open(&a);
 		if (err)
@@ -420,6 +465,9 @@ out:
 	sl_tel_close(&a.tel);
 	sl_names_free(&a.names);
 	sl_compiled_free(&a.compiled);
+	sl_pod_tc_close(&a.podtc);
+	sl_authz_out_free(&a.authz);
+	sl_authz_sync_free(&a.az);
 	sl_identity_free(&a.id);
 	sl_lb_sync_free(&a.lb);
 	sl_store_free(&a.store);

@@ -24,6 +24,8 @@ static const char *const reason_names[SL_REASON__MAX] = {
 	[SL_REASON_NO_ENDPOINT] = "no_endpoint",
 	[SL_REASON_POOL_FULL] = "connection_pool_full",
 	[SL_REASON_NO_BACKEND_SLOT] = "backend_slot_missing",
+	[SL_REASON_POLICY_DENIED] = "policy_denied",
+	[SL_REASON_SPOOFED] = "spoofed_source",
 };
 
 const char *sl_reason_name(uint32_t r)
@@ -42,6 +44,8 @@ static const char *type_name(uint8_t t)
 		return "drop";
 	case SL_EV_XLATE:
 		return "translate";
+	case SL_EV_AUDIT:
+		return "audit";
 	default:
 		return "?";
 	}
@@ -148,6 +152,47 @@ static void json_end(struct sl_buf *b, const char *key, const struct end_info *e
 	sl_buf_printf(b, "}");
 }
 
+/* The name of policy `id` for the flow log ("namespace/name"), or its id when the
+ * policy has been deleted since. */
+static const char *policy_name(const struct sl_telemetry *t, uint32_t id, char *buf, size_t len)
+{
+	const char *ref = sl_authz_policy_ref(&t->a->authz, id);
+
+	if (ref)
+		return ref;
+	snprintf(buf, len, "id:%08x", id);
+	return buf;
+}
+
+static void render_policy(const struct sl_telemetry *t, const struct sl_flow_event *ev, bool json,
+			  struct sl_buf *b)
+{
+	char n1[32];
+	bool decided =
+		ev->reason == SL_REASON_POLICY_DENIED || (ev->type == SL_EV_AUDIT && ev->policy);
+	const char *pol = decided ? policy_name(t, ev->policy, n1, sizeof(n1)) : NULL;
+	bool audit = ev->flags & SL_AUTHZ_F_AUDIT;
+
+	if (!pol)
+		return;
+	if (json) {
+		sl_buf_printf(b, ",\"%s\":", ev->type == SL_EV_AUDIT ? "audit_policy" : "policy");
+		json_str(b, pol);
+		if (ev->flags & SL_AUTHZ_F_NO_ALLOW_MATCH)
+			sl_buf_printf(b, ",\"policy_match\":\"no ALLOW rule matched\"");
+		if (audit && ev->type != SL_EV_AUDIT)
+			sl_buf_printf(b, ",\"audit\":true");
+		return;
+	}
+	if (ev->type == SL_EV_AUDIT) {
+		sl_buf_printf(b, " audit-policy=%s", pol);
+		return;
+	}
+	sl_buf_printf(b, " policy=%s%s%s", pol,
+		      ev->flags & SL_AUTHZ_F_NO_ALLOW_MATCH ? " (no ALLOW rule matched)" : "",
+		      audit ? " audit" : "");
+}
+
 static void render_event(const struct sl_telemetry *t, const struct sl_flow_event *ev, bool json,
 			 struct sl_buf *b)
 {
@@ -193,6 +238,7 @@ static void render_event(const struct sl_telemetry *t, const struct sl_flow_even
 				(double)ev->duration_ns / 1e6, ev->srtt_us, ev->retransmits);
 		if (ev->type == SL_EV_DROP)
 			sl_buf_printf(b, ",\"drop_reason\":\"%s\"", sl_reason_name(ev->reason));
+		render_policy(t, ev, true, b);
 		sl_buf_printf(b, "}\n");
 		return;
 	}
@@ -210,6 +256,7 @@ static void render_event(const struct sl_telemetry *t, const struct sl_flow_even
 			      ev->srtt_us, ev->retransmits);
 	if (ev->type == SL_EV_DROP)
 		sl_buf_printf(b, " reason=%s", sl_reason_name(ev->reason));
+	render_policy(t, ev, false, b);
 	sl_buf_printf(b, " [%s]\n",
 		      ev->reporter == SL_REPORTER_DESTINATION ? "destination" : "source");
 }
