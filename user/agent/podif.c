@@ -12,13 +12,16 @@
 
 #include "agent/podif.h"
 
-/* One receive: the kernel builds no dump part larger than 32 KiB, and no notification
- * this module reads comes close. */
+/* One receive: the kernel builds no dump part larger than 32 KiB. A notification that
+ * does not fit is cut short, which sl_podif_drain counts as a change. */
 #define PODIF_BUF_SIZE 32768
 /* Any relevant notification costs a full dump, so a lost one costs nothing more: the
  * buffer only has to make overruns rare during a burst of pod starts. */
 #define PODIF_RCVBUF (1 << 20)
 #define PODIF_DUMP_TRIES 8
+/* Receives per drain: a storm of changes cannot hold the caller, and poll() reports
+ * what is left. */
+#define PODIF_DRAIN_MAX 256
 /* The kernel creates every namespace's loopback device first, with this index. */
 #define PODIF_LOOPBACK_IFINDEX 1
 
@@ -72,9 +75,9 @@ int sl_podif_fd(const struct sl_podif *w)
 	return w->mon ? mnl_socket_get_fd(w->mon) : -1;
 }
 
-/* Only what identifies a route is looked at, not what a replace can change (type,
- * interface, gateway): a unicast host route replaced by a blackhole or a multipath one
- * leaves the dump's answer through a notification that describes the new route. */
+/* Decided by what identifies a route (family, prefix length, table), never by what a
+ * replace can change (type, interface, gateway): when a pod's route is replaced by a
+ * blackhole, the one notification describes the blackhole. */
 static bool host_route_msg(const struct nlmsghdr *nlh)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
@@ -122,7 +125,7 @@ int sl_podif_drain(struct sl_podif *w)
 {
 	int changed = 0;
 
-	for (;;) {
+	for (int i = 0; i < PODIF_DRAIN_MAX; i++) {
 		int len = (int)mnl_socket_recvfrom(w->mon, w->buf, PODIF_BUF_SIZE);
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)w->buf;
 
@@ -144,6 +147,7 @@ int sl_podif_drain(struct sl_podif *w)
 			if (relevant(nlh))
 				changed = 1;
 	}
+	return changed;
 }
 
 /* Appends the route in nlh when it is a host route through one interface (see
@@ -253,7 +257,7 @@ static int dump_once(struct sl_podif *w, uint8_t family, struct routes *r, bool 
 		}
 		for (nlh = (struct nlmsghdr *)w->buf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			/* Replies to an earlier request an error cut short: not ours. */
+			/* Replies to an earlier request that an error cut short. */
 			if (nlh->nlmsg_seq != w->seq || nlh->nlmsg_pid != portid)
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
@@ -263,7 +267,9 @@ static int dump_once(struct sl_podif *w, uint8_t family, struct routes *r, bool 
 
 				/* Asked for the main table alone, IPv4 says -ENOENT until the
 				 * namespace's first route creates it: nothing to list. */
-				return e == -ENOENT ? err : e ?: err;
+				if (e && e != -ENOENT)
+					return e;
+				return err;
 			}
 			if (nlh->nlmsg_type == RTM_NEWROUTE && !err)
 				err = add_route(r, family, nlh);

@@ -41,17 +41,18 @@ struct sl_podif_route {
 int sl_podif_open(struct sl_podif *w);
 /* The fd to poll (POLLIN) for notifications, or -1 for a zeroed w. */
 int sl_podif_fd(const struct sl_podif *w);
-/* Reads every pending notification without blocking. 1 when one of them (or an overrun,
- * which may have hidden one) could change what sl_podif_dump returns: a link added,
- * changed or deleted, or a host route of the main table added, replaced or deleted;
- * 0 when none could; -errno on a socket error. */
+/* Reads the pending notifications without blocking (at most a few hundred receives:
+ * poll() reports what a storm leaves). 1 when one of them (or an overrun, which may have
+ * hidden one) could change what sl_podif_dump returns: a link added, changed or
+ * deleted, or a host route of the main table added, replaced or deleted; 0 when none
+ * could; -errno on a socket error. */
 int sl_podif_drain(struct sl_podif *w);
 /* The main table's IPv4 /32 and IPv6 /128 unicast routes of scope link or universe with
  * one output interface (RTA_OIF) and no gateway, except through the loopback interface.
  * Multipath, gatewayed, cloned and nexthop-object routes the kernel reports without
- * RTA_OIF are left out. Interfaces that are down are kept: a filter attached before a pod
- * comes up is harmless, and detaching on a carrier blip would leave a window without
- * authorization. Not every entry is a pod: the caller keeps those whose address is a Pod
+ * RTA_OIF are left out. Routes through a link without carrier stay (the kernel itself drops
+ * those of a link set down): a filter attached before a pod comes up is harmless, and
+ * detaching on a carrier blip would leave a window without authorization. Not every entry is a pod: the caller keeps those whose address is a Pod
  * it knows. Sorted by address, then ifindex, without duplicates; *out is malloc'ed (free
  * it; NULL when *n is 0). A dump the kernel marks interrupted (NLM_F_DUMP_INTR) is
  * retried; -EAGAIN when it kept being interrupted. -EAGAIN and -ENOMEM leave w usable;

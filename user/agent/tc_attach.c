@@ -7,6 +7,10 @@
  * without filters), and bpf_tc_query() answers -EINVAL, not -ENOENT, when there is
  * no qdisc or no filter at our priority. A qdisc lookup and a filter dump say the same
  * quietly, and a dump finds nothing instead of failing.
+ *
+ * The kernel answers a qdisc GET to the requester only when it carries NLM_F_ECHO (it
+ * is sent as a notification), so `tc monitor` shows our lookups. A qdisc dump would
+ * not, but lists every interface's qdiscs: the kernel does not filter it by ifindex.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -106,7 +110,7 @@ static int filter_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct tcmsg *tcm = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a, *opts = NULL;
-	__u32 *prog_id = data;
+	__u32 *prog_id = data, chain = 0;
 	bool bpf = false;
 
 	/* The dump also lists each priority with handle 0: the filter kind, no filter. */
@@ -120,8 +124,11 @@ static int filter_cb(const struct nlmsghdr *nlh, void *data)
 			bpf = !strcmp(mnl_attr_get_str(a), "bpf");
 		else if (mnl_attr_get_type(a) == TCA_OPTIONS)
 			opts = a;
+		else if (mnl_attr_get_type(a) == TCA_CHAIN && !mnl_attr_validate(a, MNL_TYPE_U32))
+			chain = mnl_attr_get_u32(a);
 	}
-	if (!bpf || !opts)
+	/* The dump covers every chain; libbpf attaches to chain 0. */
+	if (!bpf || !opts || chain)
 		return MNL_CB_OK;
 	mnl_attr_for_each_nested(a, opts)
 	{
@@ -149,7 +156,8 @@ static int hook_lookup(int ifindex, bool egress, struct hook *h)
 
 	memset(h, 0, sizeof(*h));
 	err = nl_request(&req.nh, qdisc_cb, kind);
-	/* -ENOENT: the interface never had an ingress qdisc. */
+	/* -ENOENT: the interface never had an ingress qdisc. Once one is deleted, the
+	 * answer is the ACK alone and kind stays empty. */
 	if (err == -ENOENT)
 		return 0;
 	if (err)

@@ -33,6 +33,9 @@ struct az_addr {
 
 struct az_class {
 	uint64_t *bits; /* primitives this class matches (nprims bits) */
+	long ident; /* -1: none */
+	uint32_t *blocks; /* source blocks holding its addresses */
+	size_t nblocks;
 };
 
 struct az_group {
@@ -303,9 +306,17 @@ static int class_of(struct az_state *s, struct sl_htab *idx, const struct az_add
 		return -ENOMEM;
 	s->cls = c;
 	c = &s->cls[s->ncls];
+	memset(c, 0, sizeof(*c));
+	c->ident = a->ident;
 	c->bits = calloc(s->words ? s->words : 1, sizeof(uint64_t));
-	if (!c->bits)
+	c->blocks = malloc(g->n * sizeof(*c->blocks));
+	if (!c->bits || !c->blocks) {
+		free(c->bits);
+		free(c->blocks);
 		return -ENOMEM;
+	}
+	c->nblocks = g->n - 1;
+	memcpy(c->blocks, g->v + 1, c->nblocks * sizeof(*c->blocks));
 	if (a->ident >= 0)
 		memcpy(c->bits, &s->id_bits[(size_t)a->ident * s->words],
 		       s->words * sizeof(uint64_t));
@@ -529,8 +540,10 @@ static void state_free(struct az_state *s)
 	free(s->id_bits);
 	free(s->block_prim);
 	free(s->addrs);
-	for (size_t i = 0; i < s->ncls; i++)
+	for (size_t i = 0; i < s->ncls; i++) {
 		free(s->cls[i].bits);
+		free(s->cls[i].blocks);
+	}
 	free(s->cls);
 	for (size_t i = 0; i < s->ngrp; i++) {
 		free(s->grp[i].pol);
@@ -630,6 +643,101 @@ static int pod_policies(const struct az_state *s, const struct sl_htab *by_ns,
 			out->v[j - 1] = t;
 		}
 	return ret;
+}
+
+const char *sl_authz_prefix_format(const struct sl_lpm_key *k, char *buf, size_t len)
+{
+	struct sl_ip ip = { .family = 6 };
+	char a[SL_IP_STRLEN];
+	unsigned int plen = k->prefixlen;
+	const uint8_t *b = (const uint8_t *)&k->addr;
+
+	memcpy(ip.b, b, 16);
+	if (plen >= 96 && !memcmp(b, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12)) {
+		ip.family = 4;
+		plen -= 96;
+	}
+	snprintf(buf, len, "%s/%u", sl_ip_format(&ip, a, sizeof(a)), plen);
+	return buf;
+}
+
+static void explain_val(const struct az_state *s, struct sl_buf *b, const struct sl_authz_val *v)
+{
+	sl_buf_printf(b, "%s", v->verdict == SL_VERDICT_ALLOW ? "ALLOW" : "DENY");
+	if (v->policy) {
+		for (size_t i = 0; i < s->npol; i++)
+			if (s->pol[i].id == v->policy)
+				sl_buf_printf(b, " by %s/%s", s->pol[i].o->meta.ns,
+					      s->pol[i].o->meta.name);
+	}
+	if (v->flags & SL_AUTHZ_F_NO_ALLOW_MATCH)
+		sl_buf_printf(b, " (no ALLOW rule matched)");
+	if (v->flags & SL_AUTHZ_F_AUDIT) {
+		for (size_t i = 0; i < s->npol; i++)
+			if (s->pol[i].id == v->audit_policy)
+				sl_buf_printf(b, " audit %s/%s", s->pol[i].o->meta.ns,
+					      s->pol[i].o->meta.name);
+	}
+}
+
+/* The compiled state as text, ids included: what the golden tests compare. */
+static char *explain(const struct az_state *s, const struct sl_authz_out *out)
+{
+	struct sl_buf b = {};
+	char pfx[80];
+
+	for (size_t c = 1; c < s->ncls; c++) {
+		const struct az_class *k = &s->cls[c];
+
+		sl_buf_printf(&b, "class %zu: %s", c,
+			      k->ident >= 0 ? s->ids[k->ident].principal : "(no identity)");
+		for (size_t i = 0; i < k->nblocks; i++)
+			sl_buf_printf(&b, "%s%s", i ? " " : " in ",
+				      sl_authz_prefix_format(&s->ctx.src_blocks[k->blocks[i]].key,
+							     pfx, sizeof(pfx)));
+		sl_buf_printf(&b, "\n");
+	}
+	for (size_t g = 1; g < s->ngrp; g++) {
+		const struct az_group *gr = &s->grp[g];
+
+		sl_buf_printf(&b, "group %zu:%s", g, gr->local ? " local" : "");
+		for (size_t i = 0; i < gr->npol; i++)
+			sl_buf_printf(&b, " %s/%s", s->pol[gr->pol[i]].o->meta.ns,
+				      s->pol[gr->pol[i]].o->meta.name);
+		for (size_t i = 0; i < s->ctx.ndst_blocks; i++)
+			if (bit_get(gr->dst_bits, i))
+				sl_buf_printf(&b, " dst-in %s",
+					      sl_authz_prefix_format(&s->ctx.dst_blocks[i].key, pfx,
+								     sizeof(pfx)));
+		sl_buf_printf(&b, "\n");
+	}
+	for (size_t i = 0; i < out->nips; i++) {
+		const struct sl_az_ip *ip = &out->ips[i];
+
+		sl_buf_printf(&b, "ipcache %s pod=%08x%s class=%u group=%u\n",
+			      sl_authz_prefix_format(&ip->key, pfx, sizeof(pfx)), ip->pod_id,
+			      ip->local ? " local" : "", ip->cls, ip->grp);
+	}
+	for (size_t i = 0; i < out->nentries; i++) {
+		const struct sl_az_entry *e = &out->entries[i];
+
+		sl_buf_printf(&b, "authz group=%u class=", e->key.grp);
+		if (e->key.cls == SL_AUTHZ_CLS_ANY)
+			sl_buf_printf(&b, "any");
+		else
+			sl_buf_printf(&b, "%u", e->key.cls);
+		if (e->key.port)
+			sl_buf_printf(&b, " port=%u: ", e->key.port);
+		else
+			sl_buf_printf(&b, " port=*: ");
+		explain_val(s, &b, &e->val);
+		sl_buf_printf(&b, "\n");
+	}
+	if (b.oom) {
+		sl_buf_free(&b);
+		return NULL;
+	}
+	return b.p ? b.p : strdup("");
 }
 
 static int build_output(struct az_state *s, struct sl_authz_out *out)
@@ -782,6 +890,7 @@ int sl_authz_compile(const struct sl_store *st, const struct sl_authz_opts *o,
 	s.grp = calloc(1, sizeof(*s.grp));
 	if (!s.cls || !s.grp)
 		goto out;
+	s.cls[0].ident = -1;
 	s.cls[0].bits = calloc(s.words ? s.words : 1, sizeof(uint64_t));
 	if (!s.cls[0].bits)
 		goto out;
@@ -817,6 +926,8 @@ int sl_authz_compile(const struct sl_store *st, const struct sl_authz_opts *o,
 		goto out_err;
 	}
 	if (build_output(&s, out))
+		goto out;
+	if (o->explain && !(out->explain = explain(&s, out)))
 		goto out;
 	if (s.ctx.warnings.len) {
 		out->warnings = strndup(s.ctx.warnings.p, s.ctx.warnings.len);
@@ -863,5 +974,6 @@ void sl_authz_out_free(struct sl_authz_out *out)
 		free(out->policies[i].ref);
 	free(out->policies);
 	free(out->warnings);
+	free(out->explain);
 	memset(out, 0, sizeof(*out));
 }

@@ -68,6 +68,7 @@ struct sl_authz_out {
 	uint32_t nclasses, ngroups; /* not counting 0 */
 	bool on; /* some policy selects some pod */
 	char *warnings; /* one line each ("FILE:LINE:COL: warning: ..."), or NULL */
+	char *explain; /* with opts.explain: classes, groups, addresses and verdicts as text */
 	uint64_t digest; /* of ips and entries */
 };
 
@@ -76,6 +77,7 @@ struct sl_authz_opts {
 	const char *trust_domain; /* principals: <trust-domain>/ns/<ns>/sa/<sa> */
 	const char *root_ns; /* policies here apply to every namespace */
 	size_t max_entries; /* --max-policy-entries */
+	bool explain; /* fill out->explain (golden tests, describe) */
 };
 
 /* Fills out (zeroed by the caller). Returns 0, or -EINVAL / -E2BIG / -ENOMEM with a
@@ -89,6 +91,8 @@ uint32_t sl_authz_policy_id(const struct sl_meta_obj *m);
 /* The policy's "namespace/name", or NULL. */
 const char *sl_authz_policy_ref(const struct sl_authz_out *out, uint32_t id);
 
+/* Writes a prefix as text: "10.0.0.0/8", "fd00::/8", "10.244.1.11/32". */
+const char *sl_authz_prefix_format(const struct sl_lpm_key *k, char *buf, size_t len);
 /* Istio's string match: "*" matches any non-empty value, "abc*" a prefix, "*abc" a
  * suffix; anything else (including "a*b") exactly. */
 bool sl_authz_str_match(const char *pattern, const char *value);
