@@ -652,8 +652,8 @@ static const struct bad_case {
 	{ "istio-authz-in-list",
 	  "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n"
 	  "  metadata: {name: ok}\n- apiVersion: security.istio.io/v1\n"
-	  "  kind: AuthorizationPolicy\n  metadata: {name: deny}\n",
-	  "t.yaml:8:9: ", "kind AuthorizationPolicy (security.istio.io/v1) is not supported" },
+	  "  kind: PeerAuthentication\n  metadata: {name: strict}\n",
+	  "t.yaml:8:9: ", "kind PeerAuthentication (security.istio.io/v1) is not supported" },
 	{ "merge-key", "apiVersion: v1\nkind: Pod\nbase: &b {name: p}\nmetadata:\n  <<: *b\n",
 	  "t.yaml:5:3: ", "merge keys (<<) are not supported" },
 	{ "alias-unknown", "apiVersion: v1\nkind: Pod\nmetadata: *nope\n",

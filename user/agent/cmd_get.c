@@ -121,6 +121,34 @@ static void list_virtual_services(struct sl_request *r, const struct sl_object *
 	}
 }
 
+static void list_authorization_policies(struct sl_request *r, const struct sl_object **v, size_t n)
+{
+	static const char *const actions[] = {
+		[SL_AUTHZ_ALLOW] = "ALLOW",
+		[SL_AUTHZ_DENY] = "DENY",
+		[SL_AUTHZ_AUDIT] = "AUDIT",
+	};
+
+	sl_buf_printf(&r->out, "%-16s %-28s %-8s %-8s %-40s %s\n", "NAMESPACE", "NAME", "ACTION",
+		      "DRY-RUN", "SELECTOR", "RULES");
+	for (size_t i = 0; i < n; i++) {
+		const struct sl_authz_policy *ap = &v[i]->ap;
+		struct sl_buf sel = {};
+
+		for (size_t k = 0; k < ap->nselector; k++)
+			sl_buf_printf(&sel, "%s%s=%s", k ? "," : "", ap->selector[k].key,
+				      ap->selector[k].value);
+		/* No selector: every workload of the namespace. */
+		sl_buf_printf(
+			&r->out, "%-16s %-28s %-8s %-8s %-40s %zu\n", ap->meta.ns, ap->meta.name,
+			(size_t)ap->action < sizeof(actions) / sizeof(actions[0])
+				? actions[ap->action]
+				: "?",
+			ap->dry_run ? "true" : "false", sel.len ? sel.p : "<all>", ap->nrules);
+		sl_buf_free(&sel);
+	}
+}
+
 static void list_slices(struct sl_request *r, const struct sl_object **v, size_t n)
 {
 	sl_buf_printf(&r->out, "%-16s %-36s %-12s %-24s %s\n", "NAMESPACE", "NAME", "ADDRESSTYPE",
@@ -178,6 +206,9 @@ static int resource_kind(const char *res, bool *endpoints)
 		return SL_KIND_DESTINATION_RULE;
 	if (!strcmp(res, "virtualservices") || !strcmp(res, "virtualservice") || !strcmp(res, "vs"))
 		return SL_KIND_VIRTUAL_SERVICE;
+	if (!strcmp(res, "authorizationpolicies") || !strcmp(res, "authorizationpolicy") ||
+	    !strcmp(res, "ap"))
+		return SL_KIND_AUTHORIZATION_POLICY;
 	return -EINVAL;
 }
 
@@ -247,6 +278,8 @@ void sl_cmd_get(struct sl_agent *a, struct sl_request *r)
 		list_destination_rules(r, v, k);
 	else if (kind == SL_KIND_VIRTUAL_SERVICE)
 		list_virtual_services(r, v, k);
+	else if (kind == SL_KIND_AUTHORIZATION_POLICY)
+		list_authorization_policies(r, v, k);
 	else
 		list_pods(r, v, k);
 out:

@@ -29,6 +29,9 @@ static const char *const discovery_v1[] = { "discovery.k8s.io/v1", NULL };
 static const char *const istio_networking[] = { "networking.istio.io/v1",
 						"networking.istio.io/v1beta1",
 						"networking.istio.io/v1alpha3", NULL };
+/* security.istio.io serves v1 and v1beta1 alike, as networking does. */
+static const char *const istio_security[] = { "security.istio.io/v1", "security.istio.io/v1beta1",
+					      NULL };
 
 static const struct kind_desc kinds[] = {
 	{ "Service", "", core_v1, SL_KIND_SERVICE, d_service },
@@ -39,6 +42,8 @@ static const struct kind_desc kinds[] = {
 	  d_destination_rule },
 	{ "VirtualService", "networking.istio.io", istio_networking, SL_KIND_VIRTUAL_SERVICE,
 	  d_virtual_service },
+	{ "AuthorizationPolicy", "security.istio.io", istio_security, SL_KIND_AUTHORIZATION_POLICY,
+	  d_authorization_policy },
 };
 
 static bool version_ok(const struct kind_desc *kd, const char *api)
@@ -255,7 +260,7 @@ static int d_object(struct d_ctx *c, const struct yt_node *root, struct sl_objec
 		}
 		break;
 	}
-	/* Every other Istio kind (Gateway, ServiceEntry, Sidecar, AuthorizationPolicy, ...)
+	/* Every other Istio kind (Gateway, ServiceEntry, Sidecar, PeerAuthentication, ...)
 	 * would change behaviour: refused, never skipped. */
 	if (!kd && (ends_with(group, ".istio.io") || !strcmp(group, "istio.io"))) {
 		const struct yt_node *at = d_get(root, "kind") ?: root;

@@ -100,6 +100,13 @@ int d_label_map(struct d_ctx *c, const struct yt_node *map, struct sl_label **la
 int d_meta(struct d_ctx *c, const struct yt_node *root, enum d_name_rule rule,
 	   struct sl_meta_obj *m);
 
+/* The value node of annotation `key` (metadata.annotations[key]) in *out, null included
+ * so that the caller can refuse it; NULL when there is no such annotation. d_meta() reads
+ * annotations past, so this is for the few that change behaviour. Annotations that are not
+ * a mapping are an error here. */
+int d_annotation(struct d_ctx *c, const struct yt_node *root, const char *key,
+		 const struct yt_node **out);
+
 /* Decodes the spec of one kind: the map under "spec", into o. */
 typedef int (*d_spec_fn)(struct d_ctx *c, const struct yt_node *spec, struct sl_object *o);
 /* The shape every kind with a spec shares: only the known top-level keys, metadata
@@ -115,6 +122,7 @@ int d_endpoint_slice(struct d_ctx *c, const struct yt_node *root, struct sl_obje
 int d_pod(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
 int d_destination_rule(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
 int d_virtual_service(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
+int d_authorization_policy(struct d_ctx *c, const struct yt_node *root, struct sl_object *o);
 
 /* Shared by the Istio decoders (decode_istio.c). */
 /* A host as Istio rules and routes name it: a DNS name, short or qualified; wildcards

@@ -428,6 +428,37 @@ bool d_port_name_ok(const char *s)
 	return letter;
 }
 
+int d_annotation(struct d_ctx *c, const struct yt_node *root, const char *key,
+		 const struct yt_node **out)
+{
+	const struct yt_node *md = d_get(root, "metadata"), *an;
+	size_t i, mark, len = strlen(key);
+	int r;
+
+	*out = NULL;
+	if (!md || md->type != YT_MAP)
+		return 0;
+	an = d_get(md, "annotations");
+	if (!an)
+		return 0;
+	mark = d_push_key(c, "metadata");
+	d_push_key(c, "annotations");
+	r = d_want_map(c, an);
+	d_pop(c, mark);
+	if (r)
+		return r;
+	/* Not d_get(): a null value is returned, not taken for a missing annotation. */
+	for (i = 0; i < an->n; i++) {
+		const struct yt_node *k = an->items[2 * i];
+
+		if (k->n == len && !memcmp(k->str, key, len)) {
+			*out = an->items[2 * i + 1];
+			break;
+		}
+	}
+	return 0;
+}
+
 int d_object_with_spec(struct d_ctx *c, const struct yt_node *root, const char *const *top_keys,
 		       enum d_name_rule rule, struct sl_object *o, d_spec_fn spec_fn)
 {

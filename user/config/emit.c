@@ -314,8 +314,11 @@ static void emit_labels(struct emitter *e, const struct sl_meta_obj *m, const ch
 		       have_svc ? NULL : "kubernetes.io/service-name", svc_name);
 }
 
-static void emit_head(struct emitter *e, const char *api, const char *kind,
-		      const struct sl_meta_obj *m, const char *svc_name)
+/* apiVersion, kind and metadata; `annot_key` (when set) is the one annotation printed,
+ * for the kinds that read one. */
+static void emit_head_annot(struct emitter *e, const char *api, const char *kind,
+			    const struct sl_meta_obj *m, const char *svc_name,
+			    const char *annot_key, const char *annot_value)
 {
 	em_kv_str(e, "apiVersion", api);
 	em_kv_str(e, "kind", kind);
@@ -327,7 +330,19 @@ static void emit_head(struct emitter *e, const char *api, const char *kind,
 	if (m->uid)
 		em_kv_str(e, "uid", m->uid);
 	emit_labels(e, m, svc_name);
+	if (annot_key) {
+		em_key(e, "annotations");
+		em_open(e, true);
+		em_kv_str(e, annot_key, annot_value);
+		em_close(e, true);
+	}
 	em_close(e, true);
+}
+
+static void emit_head(struct emitter *e, const char *api, const char *kind,
+		      const struct sl_meta_obj *m, const char *svc_name)
+{
+	emit_head_annot(e, api, kind, m, svc_name, NULL, NULL);
 }
 
 static void emit_service(struct emitter *e, const struct sl_service *s)
@@ -667,6 +682,130 @@ static void emit_vs(struct emitter *e, const struct sl_virtual_service *vs)
 	em_close(e, true);
 }
 
+/* `key: [values]` when the list was written, `[]` included: missing and empty differ. */
+static void emit_strlist(struct emitter *e, const char *key, const struct sl_strlist *l)
+{
+	size_t i;
+
+	if (!l->set)
+		return;
+	em_key(e, key);
+	em_open(e, false);
+	for (i = 0; i < l->n; i++)
+		em_str(e, l->v[i] ?: "");
+	em_close(e, false);
+}
+
+static void emit_ap_source(struct emitter *e, const struct sl_authz_source *s)
+{
+	em_open(e, true);
+	em_key(e, "source");
+	em_open(e, true);
+	emit_strlist(e, "principals", &s->principals);
+	emit_strlist(e, "notPrincipals", &s->not_principals);
+	emit_strlist(e, "namespaces", &s->namespaces);
+	emit_strlist(e, "notNamespaces", &s->not_namespaces);
+	emit_strlist(e, "ipBlocks", &s->ip_blocks);
+	emit_strlist(e, "notIpBlocks", &s->not_ip_blocks);
+	emit_strlist(e, "requestPrincipals", &s->request_principals);
+	emit_strlist(e, "notRequestPrincipals", &s->not_request_principals);
+	emit_strlist(e, "remoteIpBlocks", &s->remote_ip_blocks);
+	emit_strlist(e, "notRemoteIpBlocks", &s->not_remote_ip_blocks);
+	em_close(e, true);
+	em_close(e, true);
+}
+
+static void emit_ap_operation(struct emitter *e, const struct sl_authz_operation *op)
+{
+	em_open(e, true);
+	em_key(e, "operation");
+	em_open(e, true);
+	emit_strlist(e, "ports", &op->ports);
+	emit_strlist(e, "notPorts", &op->not_ports);
+	emit_strlist(e, "hosts", &op->hosts);
+	emit_strlist(e, "notHosts", &op->not_hosts);
+	emit_strlist(e, "methods", &op->methods);
+	emit_strlist(e, "notMethods", &op->not_methods);
+	emit_strlist(e, "paths", &op->paths);
+	emit_strlist(e, "notPaths", &op->not_paths);
+	em_close(e, true);
+	em_close(e, true);
+}
+
+static void emit_ap_rule(struct emitter *e, const struct sl_authz_rule *r)
+{
+	size_t i;
+
+	em_open(e, true);
+	if (r->from_set) {
+		em_key(e, "from");
+		em_open(e, false);
+		for (i = 0; i < r->nfrom; i++)
+			emit_ap_source(e, &r->from[i]);
+		em_close(e, false);
+	}
+	if (r->to_set) {
+		em_key(e, "to");
+		em_open(e, false);
+		for (i = 0; i < r->nto; i++)
+			emit_ap_operation(e, &r->to[i]);
+		em_close(e, false);
+	}
+	if (r->when_set) {
+		em_key(e, "when");
+		em_open(e, false);
+		for (i = 0; i < r->nwhen; i++) {
+			em_open(e, true);
+			em_kv_str(e, "key", r->when[i].key ?: "");
+			emit_strlist(e, "values", &r->when[i].values);
+			emit_strlist(e, "notValues", &r->when[i].not_values);
+			em_close(e, true);
+		}
+		em_close(e, false);
+	}
+	em_close(e, true);
+}
+
+static const char *ap_action_name(enum sl_authz_action a)
+{
+	switch (a) {
+	case SL_AUTHZ_ALLOW:
+		break;
+	case SL_AUTHZ_DENY:
+		return "DENY";
+	case SL_AUTHZ_AUDIT:
+		return "AUDIT";
+	}
+	return "ALLOW";
+}
+
+/* Printed as security.istio.io/v1 whatever version was read: they are one schema. The
+ * dry-run annotation is printed only when true (absent reads as false). */
+static void emit_ap(struct emitter *e, const struct sl_authz_policy *ap)
+{
+	size_t i;
+
+	emit_head_annot(e, "security.istio.io/v1", "AuthorizationPolicy", &ap->meta, NULL,
+			ap->dry_run ? "istio.io/dry-run" : NULL, "true");
+	em_key(e, "spec");
+	em_open(e, true);
+	if (ap->has_selector) {
+		em_key(e, "selector");
+		em_open(e, true);
+		emit_label_map(e, "matchLabels", ap->selector, ap->nselector, NULL, NULL);
+		em_close(e, true);
+	}
+	em_kv_str(e, "action", ap_action_name(ap->action));
+	if (ap->rules_set) {
+		em_key(e, "rules");
+		em_open(e, false);
+		for (i = 0; i < ap->nrules; i++)
+			emit_ap_rule(e, &ap->rules[i]);
+		em_close(e, false);
+	}
+	em_close(e, true);
+}
+
 static void emit_object(struct emitter *e, const struct sl_object *o)
 {
 	em_open(e, true);
@@ -685,6 +824,9 @@ static void emit_object(struct emitter *e, const struct sl_object *o)
 		break;
 	case SL_KIND_VIRTUAL_SERVICE:
 		emit_vs(e, &o->vs);
+		break;
+	case SL_KIND_AUTHORIZATION_POLICY:
+		emit_ap(e, &o->ap);
 		break;
 	default:
 		e->err = e->err ?: -EINVAL;

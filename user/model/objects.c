@@ -108,6 +108,69 @@ static void vs_free(struct sl_virtual_service *vs)
 	free(vs->tcp);
 }
 
+static void strlist_free(struct sl_strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static void ap_source_free(struct sl_authz_source *s)
+{
+	strlist_free(&s->principals);
+	strlist_free(&s->not_principals);
+	strlist_free(&s->namespaces);
+	strlist_free(&s->not_namespaces);
+	strlist_free(&s->ip_blocks);
+	strlist_free(&s->not_ip_blocks);
+	strlist_free(&s->request_principals);
+	strlist_free(&s->not_request_principals);
+	strlist_free(&s->remote_ip_blocks);
+	strlist_free(&s->not_remote_ip_blocks);
+}
+
+static void ap_operation_free(struct sl_authz_operation *op)
+{
+	strlist_free(&op->ports);
+	strlist_free(&op->not_ports);
+	strlist_free(&op->hosts);
+	strlist_free(&op->not_hosts);
+	strlist_free(&op->methods);
+	strlist_free(&op->not_methods);
+	strlist_free(&op->paths);
+	strlist_free(&op->not_paths);
+}
+
+static void ap_rule_free(struct sl_authz_rule *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nfrom; i++)
+		ap_source_free(&r->from[i]);
+	free(r->from);
+	for (i = 0; i < r->nto; i++)
+		ap_operation_free(&r->to[i]);
+	free(r->to);
+	for (i = 0; i < r->nwhen; i++) {
+		free(r->when[i].key);
+		strlist_free(&r->when[i].values);
+		strlist_free(&r->when[i].not_values);
+	}
+	free(r->when);
+}
+
+static void ap_free(struct sl_authz_policy *ap)
+{
+	size_t i;
+
+	labels_free(ap->selector, ap->nselector);
+	for (i = 0; i < ap->nrules; i++)
+		ap_rule_free(&ap->rules[i]);
+	free(ap->rules);
+}
+
 void sl_object_free(struct sl_object *o)
 {
 	if (!o)
@@ -127,6 +190,9 @@ void sl_object_free(struct sl_object *o)
 		break;
 	case SL_KIND_VIRTUAL_SERVICE:
 		vs_free(&o->vs);
+		break;
+	case SL_KIND_AUTHORIZATION_POLICY:
+		ap_free(&o->ap);
 		break;
 	}
 	/* meta is the first member of every kind, so this is right whatever the kind. */
@@ -399,6 +465,120 @@ static void vs_clone(struct sl_virtual_service *d, const struct sl_virtual_servi
 		tcp_route_clone(&d->tcp[i], &s->tcp[i], err);
 }
 
+/* Copies a string list; on failure *d holds what was copied (n counts it). */
+static void strlist_clone(struct sl_strlist *d, const struct sl_strlist *s, int *err)
+{
+	size_t i;
+
+	d->set = s->set;
+	if (!s->n)
+		return;
+	d->v = calloc(s->n, sizeof(*d->v));
+	if (!d->v) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->n = s->n;
+	for (i = 0; i < s->n; i++)
+		d->v[i] = dup_str(s->v[i], err);
+}
+
+static void ap_source_clone(struct sl_authz_source *d, const struct sl_authz_source *s, int *err)
+{
+	d->pos = s->pos;
+	strlist_clone(&d->principals, &s->principals, err);
+	strlist_clone(&d->not_principals, &s->not_principals, err);
+	strlist_clone(&d->namespaces, &s->namespaces, err);
+	strlist_clone(&d->not_namespaces, &s->not_namespaces, err);
+	strlist_clone(&d->ip_blocks, &s->ip_blocks, err);
+	strlist_clone(&d->not_ip_blocks, &s->not_ip_blocks, err);
+	strlist_clone(&d->request_principals, &s->request_principals, err);
+	strlist_clone(&d->not_request_principals, &s->not_request_principals, err);
+	strlist_clone(&d->remote_ip_blocks, &s->remote_ip_blocks, err);
+	strlist_clone(&d->not_remote_ip_blocks, &s->not_remote_ip_blocks, err);
+}
+
+static void ap_operation_clone(struct sl_authz_operation *d, const struct sl_authz_operation *s,
+			       int *err)
+{
+	d->pos = s->pos;
+	strlist_clone(&d->ports, &s->ports, err);
+	strlist_clone(&d->not_ports, &s->not_ports, err);
+	strlist_clone(&d->hosts, &s->hosts, err);
+	strlist_clone(&d->not_hosts, &s->not_hosts, err);
+	strlist_clone(&d->methods, &s->methods, err);
+	strlist_clone(&d->not_methods, &s->not_methods, err);
+	strlist_clone(&d->paths, &s->paths, err);
+	strlist_clone(&d->not_paths, &s->not_paths, err);
+}
+
+/* The element arrays are zeroed before anything is copied into them, so that a failure
+ * half way leaves only NULLs for sl_object_free(). */
+static void ap_rule_clone(struct sl_authz_rule *d, const struct sl_authz_rule *s, int *err)
+{
+	size_t i;
+
+	d->pos = s->pos;
+	d->from_set = s->from_set;
+	d->to_set = s->to_set;
+	d->when_set = s->when_set;
+	if (s->nfrom) {
+		d->from = calloc(s->nfrom, sizeof(*d->from));
+		if (!d->from) {
+			*err = -ENOMEM;
+			return;
+		}
+		d->nfrom = s->nfrom;
+	}
+	for (i = 0; i < s->nfrom; i++)
+		ap_source_clone(&d->from[i], &s->from[i], err);
+	if (s->nto) {
+		d->to = calloc(s->nto, sizeof(*d->to));
+		if (!d->to) {
+			*err = -ENOMEM;
+			return;
+		}
+		d->nto = s->nto;
+	}
+	for (i = 0; i < s->nto; i++)
+		ap_operation_clone(&d->to[i], &s->to[i], err);
+	if (!s->nwhen)
+		return;
+	d->when = calloc(s->nwhen, sizeof(*d->when));
+	if (!d->when) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->nwhen = s->nwhen;
+	for (i = 0; i < s->nwhen; i++) {
+		d->when[i].pos = s->when[i].pos;
+		d->when[i].key = dup_str(s->when[i].key, err);
+		strlist_clone(&d->when[i].values, &s->when[i].values, err);
+		strlist_clone(&d->when[i].not_values, &s->when[i].not_values, err);
+	}
+}
+
+static void ap_clone(struct sl_authz_policy *d, const struct sl_authz_policy *s, int *err)
+{
+	size_t i;
+
+	d->has_selector = s->has_selector;
+	labels_clone(&d->selector, &d->nselector, s->selector, s->nselector, err);
+	d->action = s->action;
+	d->dry_run = s->dry_run;
+	d->rules_set = s->rules_set;
+	if (!s->nrules)
+		return;
+	d->rules = calloc(s->nrules, sizeof(*d->rules));
+	if (!d->rules) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->nrules = s->nrules;
+	for (i = 0; i < s->nrules; i++)
+		ap_rule_clone(&d->rules[i], &s->rules[i], err);
+}
+
 int sl_object_clone(struct sl_object *dst, const struct sl_object *src)
 {
 	int err = 0;
@@ -423,6 +603,9 @@ int sl_object_clone(struct sl_object *dst, const struct sl_object *src)
 		break;
 	case SL_KIND_VIRTUAL_SERVICE:
 		vs_clone(&dst->vs, &src->vs, &err);
+		break;
+	case SL_KIND_AUTHORIZATION_POLICY:
+		ap_clone(&dst->ap, &src->ap, &err);
 		break;
 	}
 	if (err) {
@@ -628,6 +811,78 @@ static bool vs_eq(const struct sl_virtual_service *a, const struct sl_virtual_se
 	return true;
 }
 
+/* Values in order: the order carries no meaning, but the decoder keeps it as written and
+ * comparing in order keeps this simple. */
+static bool strlist_eq(const struct sl_strlist *a, const struct sl_strlist *b)
+{
+	size_t i;
+
+	if (a->set != b->set || a->n != b->n)
+		return false;
+	for (i = 0; i < a->n; i++)
+		if (!str_eq(a->v[i], b->v[i]))
+			return false;
+	return true;
+}
+
+static bool ap_source_eq(const struct sl_authz_source *a, const struct sl_authz_source *b)
+{
+	return strlist_eq(&a->principals, &b->principals) &&
+	       strlist_eq(&a->not_principals, &b->not_principals) &&
+	       strlist_eq(&a->namespaces, &b->namespaces) &&
+	       strlist_eq(&a->not_namespaces, &b->not_namespaces) &&
+	       strlist_eq(&a->ip_blocks, &b->ip_blocks) &&
+	       strlist_eq(&a->not_ip_blocks, &b->not_ip_blocks) &&
+	       strlist_eq(&a->request_principals, &b->request_principals) &&
+	       strlist_eq(&a->not_request_principals, &b->not_request_principals) &&
+	       strlist_eq(&a->remote_ip_blocks, &b->remote_ip_blocks) &&
+	       strlist_eq(&a->not_remote_ip_blocks, &b->not_remote_ip_blocks);
+}
+
+static bool ap_operation_eq(const struct sl_authz_operation *a, const struct sl_authz_operation *b)
+{
+	return strlist_eq(&a->ports, &b->ports) && strlist_eq(&a->not_ports, &b->not_ports) &&
+	       strlist_eq(&a->hosts, &b->hosts) && strlist_eq(&a->not_hosts, &b->not_hosts) &&
+	       strlist_eq(&a->methods, &b->methods) &&
+	       strlist_eq(&a->not_methods, &b->not_methods) && strlist_eq(&a->paths, &b->paths) &&
+	       strlist_eq(&a->not_paths, &b->not_paths);
+}
+
+static bool ap_rule_eq(const struct sl_authz_rule *a, const struct sl_authz_rule *b)
+{
+	size_t i;
+
+	if (a->from_set != b->from_set || a->nfrom != b->nfrom || a->to_set != b->to_set ||
+	    a->nto != b->nto || a->when_set != b->when_set || a->nwhen != b->nwhen)
+		return false;
+	for (i = 0; i < a->nfrom; i++)
+		if (!ap_source_eq(&a->from[i], &b->from[i]))
+			return false;
+	for (i = 0; i < a->nto; i++)
+		if (!ap_operation_eq(&a->to[i], &b->to[i]))
+			return false;
+	for (i = 0; i < a->nwhen; i++)
+		if (!str_eq(a->when[i].key, b->when[i].key) ||
+		    !strlist_eq(&a->when[i].values, &b->when[i].values) ||
+		    !strlist_eq(&a->when[i].not_values, &b->when[i].not_values))
+			return false;
+	return true;
+}
+
+static bool ap_eq(const struct sl_authz_policy *a, const struct sl_authz_policy *b)
+{
+	size_t i;
+
+	if (a->has_selector != b->has_selector || a->action != b->action ||
+	    a->dry_run != b->dry_run || a->rules_set != b->rules_set || a->nrules != b->nrules ||
+	    !labels_eq(a->selector, a->nselector, b->selector, b->nselector))
+		return false;
+	for (i = 0; i < a->nrules; i++)
+		if (!ap_rule_eq(&a->rules[i], &b->rules[i]))
+			return false;
+	return true;
+}
+
 bool sl_object_equal(const struct sl_object *a, const struct sl_object *b)
 {
 	if (a->kind != b->kind || !meta_eq(&a->meta, &b->meta))
@@ -643,6 +898,8 @@ bool sl_object_equal(const struct sl_object *a, const struct sl_object *b)
 		return dr_eq(&a->dr, &b->dr);
 	case SL_KIND_VIRTUAL_SERVICE:
 		return vs_eq(&a->vs, &b->vs);
+	case SL_KIND_AUTHORIZATION_POLICY:
+		return ap_eq(&a->ap, &b->ap);
 	}
 	return true;
 }
@@ -660,6 +917,8 @@ const char *sl_kind_name(enum sl_kind kind)
 		return "DestinationRule";
 	case SL_KIND_VIRTUAL_SERVICE:
 		return "VirtualService";
+	case SL_KIND_AUTHORIZATION_POLICY:
+		return "AuthorizationPolicy";
 	}
 	return "?";
 }
@@ -683,6 +942,50 @@ int sl_ip_parse(const char *s, struct sl_ip *out)
 		return -EINVAL;
 	}
 	*out = ip;
+	return 0;
+}
+
+int sl_cidr_parse(const char *s, struct sl_ip *out, unsigned int *prefix)
+{
+	const char *slash;
+	char addr[SL_IP_STRLEN];
+	unsigned int max, n = 0;
+	struct sl_ip ip;
+	size_t len, i;
+
+	if (!s)
+		return -EINVAL;
+	slash = strchr(s, '/');
+	len = slash ? (size_t)(slash - s) : strlen(s);
+	if (len >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (sl_ip_parse(addr, &ip))
+		return -EINVAL;
+	max = ip.family == 4 ? 32 : 128;
+	if (slash) {
+		const char *p = slash + 1;
+
+		/* Decimal, no sign, no leading zero: as Go's netip.ParsePrefix (Istio) reads
+		 * it. Four digits are out of range whatever they are. */
+		len = strlen(p);
+		if (!len || (p[0] == '0' && len > 1))
+			return -EINVAL;
+		for (i = 0; i < len; i++)
+			if (p[i] < '0' || p[i] > '9')
+				return -EINVAL;
+		if (len > 3)
+			return -ERANGE;
+		for (i = 0; i < len; i++)
+			n = n * 10 + (unsigned int)(p[i] - '0');
+		if (n > max)
+			return -ERANGE;
+	} else {
+		n = max;
+	}
+	*out = ip;
+	*prefix = n;
 	return 0;
 }
 

@@ -25,6 +25,7 @@ int sl_object_ref(const struct sl_object *o, char *buf, size_t len)
 		[SL_KIND_POD] = "pod",
 		[SL_KIND_DESTINATION_RULE] = "destinationrule",
 		[SL_KIND_VIRTUAL_SERVICE] = "virtualservice",
+		[SL_KIND_AUTHORIZATION_POLICY] = "authorizationpolicy",
 	};
 	const char *kind = (size_t)o->kind < sizeof(names) / sizeof(names[0]) && names[o->kind]
 				   ? names[o->kind]
