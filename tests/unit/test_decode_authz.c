@@ -332,24 +332,16 @@ static void test_missing_vs_empty(void **state)
 	assert_false(r[1].when_set);
 	sl_objects_free(&l);
 
-	/* principals (a source), ports (an operation), values (a condition) */
-	decode_ok(APH "  rules:\n  - from:\n    - source: {principals: [], namespaces: [a]}\n"
-		      "    - source: {namespaces: [b]}\n"
-		      "    to:\n    - operation: {ports: [], methods: [GET]}\n"
-		      "    - operation: {methods: [PUT]}\n"
-		      "    when:\n    - {key: source.ip, values: [], notValues: [10.0.0.1]}\n"
-		      "    - {key: source.ip, notValues: [10.0.0.2]}\n",
+	/* principals (a source), ports (an operation), values (a condition): [] is
+	 * refused (the bad cases), missing stays unset */
+	decode_ok(APH "  rules:\n  - from:\n    - source: {namespaces: [a]}\n"
+		      "    to:\n    - operation: {methods: [GET]}\n"
+		      "    when:\n    - {key: source.ip, notValues: [10.0.0.1]}\n",
 		  &l);
 	r = l.v[0].ap.rules;
-	assert_true(r->from[0].principals.set);
-	assert_int_equal(r->from[0].principals.n, 0);
-	want_unset(&r->from[1].principals);
-	assert_true(r->to[0].ports.set);
-	assert_int_equal(r->to[0].ports.n, 0);
-	want_unset(&r->to[1].ports);
-	assert_true(r->when[0].values.set);
-	assert_int_equal(r->when[0].values.n, 0);
-	want_unset(&r->when[1].values);
+	want_unset(&r->from[0].principals);
+	want_unset(&r->to[0].ports);
+	want_unset(&r->when[0].values);
 	/* null reads as missing, as everywhere in the decoder */
 	sl_objects_free(&l);
 	decode_ok(SRC "        principals: null\n        namespaces: [a]\n", &l);
@@ -551,7 +543,11 @@ static const struct bad_case {
 	  "spec.rules[0].from[0].source: a source must list at least one value (Istio refuses an "
 	  "empty one)" },
 	{ "source-only-empty-lists", APH "  rules:\n  - from:\n    - source: {principals: []}\n",
-	  "t.yaml:8:15: ", "spec.rules[0].from[0].source: a source must list at least one value" },
+	  "t.yaml:8:28: ", "spec.rules[0].from[0].source.principals: must not be empty" },
+	{ "source-empty-list", APH "  rules:\n  - from:\n    - source: {principals: [], namespaces: [a]}\n",
+	  "t.yaml:8:28: ", "spec.rules[0].from[0].source.principals: must not be empty" },
+	{ "operation-empty-list", APH "  rules:\n  - to:\n    - operation: {ports: [], methods: [GET]}\n",
+	  "t.yaml:8:26: ", "spec.rules[0].to[0].operation.ports: must not be empty" },
 	{ "operation-empty", APH "  rules:\n  - to:\n    - operation: {}\n", "t.yaml:8:18: ",
 	  "spec.rules[0].to[0].operation: an operation must list at least one value" },
 
@@ -675,8 +671,8 @@ static const struct bad_case {
 	  "t.yaml:8:12: ", "condition key source.serviceAccount is not supported yet" },
 	{ "when-no-values", WHEN "    - key: source.ip\n", "t.yaml:8:7: ",
 	  "spec.rules[0].when[0]: at least one of values and notValues must list a value" },
-	{ "when-empty-values", WHEN "    - {key: source.ip, values: [], notValues: []}\n",
-	  "t.yaml:8:7: ", "at least one of values and notValues must list a value" },
+	{ "when-empty-values", WHEN "    - {key: source.ip, values: [], notValues: [10.0.0.1]}\n",
+	  "t.yaml:8:32: ", "spec.rules[0].when[0].values: must not be empty" },
 	{ "when-ip-value", WHEN "    - key: source.ip\n      values: [10.0.0.0/40]\n",
 	  "t.yaml:9:16: ",
 	  "spec.rules[0].when[0].values[0]: \"10.0.0.0/40\": prefix length out of range" },
@@ -959,15 +955,15 @@ static const char rich[] = APH
 	"  rules:\n"
 	"  - {}\n"
 	"  - when: []\n"
-	"  - from:\n    - source: {principals: [], namespaces: [\"*\"], ipBlocks: [10.0.0.1, "
+	"  - from:\n    - source: {namespaces: [\"*\"], ipBlocks: [10.0.0.1, "
 	"\"fd00::/8\", 10.0.0.0/8], notIpBlocks: [\"::\"]}\n"
-	"    - source: {notPrincipals: [\"*-x\"], requestPrincipals: [], remoteIpBlocks: "
+	"    - source: {notPrincipals: [\"*-x\"], remoteIpBlocks: "
 	"[1.2.3.4], notRemoteIpBlocks: [0.0.0.0/0], notRequestPrincipals: [a], notNamespaces: "
 	"[\"0x1F\"]}\n"
-	"    to:\n    - operation: {ports: [\"80\", 443, \"0\"], notPorts: [], hosts: [\"*\"], "
+	"    to:\n    - operation: {ports: [\"80\", 443, \"0\"], hosts: [\"*\"], "
 	"notHosts: [\"1.5\"], methods: [GET], notMethods: [\"yes\"], paths: [\"/{*}\"], "
 	"notPaths: [\"/a b\"]}\n"
-	"    when:\n    - {key: \"request.headers[x]\", values: [], notValues: [\"\\\"q\\\"\"]}\n"
+	"    when:\n    - {key: \"request.headers[x]\", notValues: [\"\\\"q\\\"\"]}\n"
 	"    - {key: destination.port, values: [\"1\"]}\n"
 	"    - {key: \"request.auth.claims[a][b]\", values: [\"null\", \"~\", \"1:20\"]}\n"
 	"---\n"
@@ -1020,7 +1016,8 @@ static void round_trip(enum sl_emit_format fmt)
 	/* The empty lists came back as lists. */
 	assert_true(b.v[0].ap.rules_set);
 	assert_true(b.v[1].ap.rules[1].when_set);
-	assert_true(b.v[1].ap.rules[2].from[0].principals.set);
+	assert_false(b.v[1].ap.rules[2].from[0].principals.set);
+	assert_true(b.v[1].ap.rules[2].from[0].namespaces.set);
 	assert_true(b.v[1].ap.dry_run);
 	/* Deterministic: printing the decoded copy gives the same bytes. */
 	out2 = emit(&b, fmt, &len2);
@@ -1063,7 +1060,6 @@ static void test_yaml_shape(void **state)
 				   "    rules:\n"
 				   "    - from:\n"
 				   "      - source:\n"
-				   "          principals: []\n"
 				   "          namespaces:\n"
 				   "          - ns\n"
 				   "      to:\n"
@@ -1079,7 +1075,7 @@ static void test_yaml_shape(void **state)
 	decode_ok("apiVersion: security.istio.io/v1beta1\nkind: AuthorizationPolicy\n"
 		  "metadata:\n  name: p\n  annotations: {istio.io/dry-run: \"true\"}\n"
 		  "spec:\n  action: DENY\n  selector: {matchLabels: {app: a}}\n  rules:\n"
-		  "  - {from: [{source: {namespaces: [ns], principals: []}}], to: [{operation: "
+		  "  - {from: [{source: {namespaces: [ns]}}], to: [{operation: "
 		  "{ports: [80]}}], when: []}\n  - {}\n",
 		  &l);
 	out = emit(&l, SL_EMIT_YAML, &len);
@@ -1103,9 +1099,9 @@ static void test_clone_and_equal(void **state)
 	r->pos.line++;
 	r->from[0].pos.col++;
 	assert_true(sl_object_equal(&c, &l.v[1]));
-	r->from[0].principals.set = false;
-	assert_false(sl_object_equal(&c, &l.v[1]));
 	r->from[0].principals.set = true;
+	assert_false(sl_object_equal(&c, &l.v[1]));
+	r->from[0].principals.set = false;
 	c.ap.rules[1].when_set = false;
 	assert_false(sl_object_equal(&c, &l.v[1]));
 	c.ap.rules[1].when_set = true;

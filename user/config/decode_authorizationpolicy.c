@@ -227,7 +227,9 @@ static int d_value(struct d_ctx *c, const struct yt_node *n, enum v_kind kind, c
 	return d_strdup(c, n, out);
 }
 
-/* A list of values (absent: l->set stays false; `[]`: set with no values). */
+/* A list of values (absent: l->set stays false). `[]` is refused: Istio reads it as
+ * absent (no constraint) while a list of no values reads as "matches nothing" just as
+ * easily (Cilium CVE-2025-64715 came from that ambiguity), so the user says which. */
 static int d_strlist(struct d_ctx *c, const struct yt_node *seq, enum v_kind kind,
 		     struct sl_strlist *l)
 {
@@ -239,7 +241,9 @@ static int d_strlist(struct d_ctx *c, const struct yt_node *seq, enum v_kind kin
 		return r;
 	l->set = true;
 	if (!seq->n)
-		return 0;
+		return d_err(c, seq,
+			     "must not be empty (Istio ignores an empty list: omit the field to "
+			     "place no constraint)");
 	l->v = calloc(seq->n, sizeof(*l->v));
 	if (!l->v)
 		return d_nomem(c);
