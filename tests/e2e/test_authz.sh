@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 require_tools sl-echo sl-probe sl-xfer
-require_cmd python3 tc
+require_cmd /usr/bin/python3 tc
 
 tb_up --nodes 2 --pods 3 >"$T_TMP/up.log" 2>&1 || {
 	cat "$T_TMP/up.log"
@@ -66,7 +66,7 @@ EOT
 	done
 }
 
-policy() { # policy PRINCIPAL: httpbin accepts PRINCIPAL on 8080 and 9000
+policy() { # policy PRINCIPAL: httpbin accepts PRINCIPAL on 8080, 9000 and 7777
 	cat <<EOT
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -81,7 +81,7 @@ spec:
         principals: ["$1"]
     to:
     - operation:
-        ports: ["8080", "9000"]
+        ports: ["8080", "9000", "7777"]
 EOT
 }
 
@@ -171,22 +171,23 @@ s1=$(stat_of node1 policy_denied_at_source)
 assert_ne "${d1:-0}" 0 && assert_ne "${d2:-0}" 0 && assert_ne "${s1:-0}" 0 && t_pass
 
 t_begin "the flow log names the deciding policy"
-out=$(tb ctl node2 -- flows --type drop 2>&1)
+out=$(tb ctl node2 -- flows --verdict DROPPED 2>&1)
 assert_contains "$out" "policy=foo/httpbin-allow-sleep (no ALLOW rule matched)" &&
 	assert_contains "$out" "reason=policy_denied" && t_pass
 
 t_begin "metrics: denials by reason, workload and policy"
 out=$(nsenter --net="/run/netns/$TB_NAME-node2" curl -s http://127.0.0.1:15020/metrics)
-assert_match "$out" 'sluice_policy_decisions_total\{[^}]*decision="denied"[^}]*policy="foo/httpbin-allow-sleep"' && t_pass
+assert_match "$out" 'sluice_policy_decisions_total\{decision="denied",namespace="foo",workload="httpbin",pod="node2-p1",policy="foo/httpbin-allow-sleep"\} [1-9]' &&
+	assert_match "$out" 'sluice_drops_total\{reason="policy_denied"\} [1-9]' && t_pass
 
 # --- spoofing ----------------------------------------------------------------------
 
-# A raw IPv4/IPv6 UDP datagram from POD with source SRC to DST:PORT.
-raw_send() { # raw_send POD SRC DST PORT
-	tb exec "$1" -- python3 - "$2" "$3" "$4" <<'EOF'
+# A raw IPv4/IPv6 UDP datagram from POD with source SRC to DST:PORT, saying TAG.
+raw_send() { # raw_send POD SRC DST PORT TAG
+	tb exec "$1" -- /usr/bin/python3 - "$2" "$3" "$4" "$5" <<'EOF'
 import socket, struct, sys
 src, dst, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
-payload = b"spoofed"
+payload = sys.argv[4].encode()
 if ":" in dst:
     s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
     udp = struct.pack("!HHHH", 40000, port, 8 + len(payload), 0) + payload
@@ -212,7 +213,7 @@ EOF
 
 # A UDP listener in POD on PORT that prints the source of every datagram it gets.
 start_listener() { # start_listener POD PORT LOG
-	tb_bg "$1" "$3" -- python3 -u -c '
+	tb_bg "$1" "$3" -- /usr/bin/python3 -u -c '
 import socket, sys
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
@@ -229,20 +230,30 @@ start_listener node1-p2 7777 "$T_TMP/listen.log" || exit 1
 P11_4=$(tb ip node1-p1)
 P11_6=$(tb ip -6 node1-p1)
 P13_4=$(tb ip node1-p3)
+# shellcheck disable=SC2034 # used by spoof_case
 P13_6=$(tb ip -6 node1-p3)
 P12_4=$(tb ip node1-p2)
 P12_6=$(tb ip -6 node1-p2)
 
+# The allowed client's own raw datagram arrives (the control); the denied client's,
+# claiming the allowed client's address, must not: without anti-spoofing the policy
+# would take it for the allowed identity.
 spoof_case() { # spoof_case FAMILY
-	local own spoof dst before after
-	if [ "$1" = 6 ]; then own=$P13_6 spoof=$P11_6 dst=$P12_6; else own=$P13_4 spoof=$P11_4 dst=$P12_4; fi
+	local allowed denied dst before after
+	if [ "$1" = 6 ]; then
+		allowed=$P11_6 denied=$P13_6 dst=$P12_6
+	else
+		allowed=$P11_4 denied=$P13_4 dst=$P12_4
+	fi
 	before=$(stat_of node1 spoofed_source_dropped)
-	raw_send node1-p3 "$own" "$dst" 7777 >/dev/null 2>&1
-	wait_until 5 grep -q "got .*$own" "$T_TMP/listen.log" ||
-		t_fail "control: a raw datagram with the pod's own source did not arrive" || return
-	raw_send node1-p3 "$spoof" "$dst" 7777 >/dev/null 2>&1
+	raw_send node1-p1 "$allowed" "$dst" 7777 "control-$1" >/dev/null 2>&1
+	wait_until 5 grep -q "control-$1" "$T_TMP/listen.log" ||
+		t_fail "control: the allowed pod's raw datagram did not arrive" || return
+	raw_send node1-p3 "$allowed" "$dst" 7777 "spoofed-$1" >/dev/null 2>&1
+	raw_send node1-p3 "$denied" "$dst" 7777 "own-$1" >/dev/null 2>&1
 	sleep 1
-	assert_not_contains "$(cat "$T_TMP/listen.log")" "got $spoof" || return
+	assert_not_contains "$(cat "$T_TMP/listen.log")" "spoofed-$1" || return
+	assert_not_contains "$(cat "$T_TMP/listen.log")" "own-$1" || return
 	after=$(stat_of node1 spoofed_source_dropped)
 	[ "${after:-0}" -gt "${before:-0}" ] || t_fail "spoofed_source_dropped did not grow ($before -> $after)"
 }
@@ -289,8 +300,8 @@ assert_contains "$out" "ok id=node2-p1" && t_pass
 
 t_begin "after agent restarts: one filter per hook, still enforcing"
 for i in 1 2 3; do
-	tb agent stop node2 >/dev/null 2>&1
-	tb agent start node2 >/dev/null 2>&1 || t_fail "agent did not restart"
+	tb agent node2 stop >/dev/null 2>&1
+	tb agent node2 start >/dev/null 2>&1 || t_fail "agent did not restart"
 done
 dev=$(nsenter --net="/run/netns/$TB_NAME-node2" ip -o route get "$(tb ip node2-p1)" | awk '{ print $3 }')
 n_in=$(nsenter --net="/run/netns/$TB_NAME-node2" tc filter show dev "$dev" ingress | grep -c 'handle 0x5c1')

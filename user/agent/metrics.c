@@ -23,6 +23,7 @@
 #include "sock_lb.skel.h"
 #include "skb_count.skel.h"
 #include "sockops.skel.h"
+#include "tc.skel.h"
 
 #define TRUST_DOMAIN "cluster.local"
 #define NLABELS 16
@@ -343,6 +344,62 @@ static void prog_stats(struct sl_prom *p, struct bpf_program *prog)
 		       (double)info.run_time_ns / 1e9);
 }
 
+static const char *decision_name(uint32_t kind)
+{
+	switch (kind) {
+	case SL_AZ_DENIED:
+		return "denied";
+	case SL_AZ_AUDITED:
+		return "audited";
+	case SL_AZ_SPOOFED:
+		return "spoofed_source";
+	case SL_AZ_DENIED_AT_SOURCE:
+		return "denied_at_source";
+	default:
+		return "unknown";
+	}
+}
+
+/* sl_authz_stats: authorization decisions per pod and policy. */
+static void render_policy(struct sl_agent *a, struct sl_prom *p)
+{
+	int fd = a->dp.authz_stats_fd, ncpu = libbpf_num_possible_cpus();
+	struct sl_authz_stat_key k, next, *prev = NULL;
+	struct sl_prom_label l[5];
+	uint64_t *vals;
+
+	sl_prom_family(
+		p, "sluice_policy_decisions_total", "counter",
+		"Authorization decisions of the kernel, by decision, pod and deciding policy "
+		"(denied: at the destination; denied_at_source: connect/sendmsg refused by "
+		"the local check; audited: an AUDIT or dry-run policy matched; "
+		"spoofed_source: packets from a pod with another address).");
+	if (ncpu <= 0)
+		return;
+	vals = calloc((size_t)ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		const struct sl_pod_names *pn = sl_names_pod(&a->names, next.pod_id);
+		const char *pol = next.policy ? sl_authz_policy_ref(&a->authz, next.policy) : "";
+		double sum = 0;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			sum += (double)vals[c];
+		l[0] = (struct sl_prom_label){ "decision", decision_name(k.kind) };
+		l[1] = (struct sl_prom_label){ "namespace", pn ? pn->ns : "unknown" };
+		l[2] = (struct sl_prom_label){ "workload", pn ? pn->workload : "unknown" };
+		l[3] = (struct sl_prom_label){ "pod", pn ? pn->name : "unknown" };
+		l[4] = (struct sl_prom_label){ "policy", pol ? pol : "deleted" };
+		sl_prom_sample(p, "sluice_policy_decisions_total", l, 5, sum);
+	}
+	free(vals);
+}
+
 static void render_sluice(struct sl_agent *a, struct sl_prom *p)
 {
 	struct sl_datapath *dp = &a->dp;
@@ -366,6 +423,10 @@ static void render_sluice(struct sl_agent *a, struct sl_prom *p)
 	map_fill(p, "sl_udp_revnat", dp->skel->maps.sl_udp_revnat);
 	map_fill(p, "sl_affinity", dp->skel->maps.sl_affinity);
 	map_fill(p, "sl_flow_stats", dp->skel->maps.sl_flow_stats);
+	map_fill(p, "sl_authz", dp->tc->maps.sl_authz);
+	map_fill(p, "sl_podif", dp->tc->maps.sl_podif);
+	map_fill(p, "sl_udp_ct", dp->tc->maps.sl_udp_ct);
+	map_fill(p, "sl_authz_stats", dp->tc->maps.sl_authz_stats);
 
 	sl_dp_read_stats(dp, stats);
 	sl_prom_family(p, "sluice_datapath_events_total", "counter",
@@ -385,6 +446,12 @@ static void render_sluice(struct sl_agent *a, struct sl_prom *p)
 	sl_prom_sample(p, "sluice_drops_total", l, 1, (double)stats[SL_STAT_POOL_FULL]);
 	l[0] = (struct sl_prom_label){ "reason", sl_reason_name(SL_REASON_NO_BACKEND_SLOT) };
 	sl_prom_sample(p, "sluice_drops_total", l, 1, (double)stats[SL_STAT_BSET_MISS]);
+	l[0] = (struct sl_prom_label){ "reason", sl_reason_name(SL_REASON_POLICY_DENIED) };
+	sl_prom_sample(p, "sluice_drops_total", l, 1,
+		       (double)(stats[SL_STAT_AUTHZ_DENIED] + stats[SL_STAT_AUTHZ_DENIED_SOURCE]));
+	l[0] = (struct sl_prom_label){ "reason", sl_reason_name(SL_REASON_SPOOFED) };
+	sl_prom_sample(p, "sluice_drops_total", l, 1, (double)stats[SL_STAT_SPOOF_DROPPED]);
+	render_policy(a, p);
 	sl_prom_family(p, "sluice_flow_events_lost_total", "counter",
 		       "Flow events dropped because the ring buffer was full.");
 	sl_prom_sample(p, "sluice_flow_events_lost_total", NULL, 0,
@@ -405,6 +472,7 @@ static void render_sluice(struct sl_agent *a, struct sl_prom *p)
 		"Time spent in each BPF program (counted while kernel.bpf_stats_enabled=1).");
 	bpf_object__for_each_program(prog, dp->skel->obj) prog_stats(p, prog);
 	bpf_object__for_each_program(prog, dp->sockops->obj) prog_stats(p, prog);
+	bpf_object__for_each_program(prog, dp->tc->obj) prog_stats(p, prog);
 }
 
 static int render(void *arg, struct sl_buf *out)
