@@ -9,6 +9,7 @@
 #    connections see it as soon as apply returns;
 #  - denials appear in the flow log with the deciding policy and in sluice_* metrics;
 #  - an agent restart keeps enforcing (tc filters replaced in place, one per hook).
+# shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
 require_tools sl-echo sl-probe sl-xfer
@@ -105,7 +106,8 @@ ip_of() { # ip_of POD FAMILY(4|6|mapped)
 }
 
 vip_of() { # vip_of SERVER FAMILY
-	local n=$([ "$1" = node1-p2 ] && echo 1 || echo 2)
+	local n=2
+	[ "$1" = node1-p2 ] && n=1
 	if [ "$2" = 6 ]; then echo "fd00:10:96::5:$n"; else echo "10.96.5.$n"; fi
 }
 
@@ -299,7 +301,7 @@ assert_contains "$out" "ok id=node2-p1" && t_pass
 # --- restarts ----------------------------------------------------------------------
 
 t_begin "after agent restarts: one filter per hook, still enforcing"
-for i in 1 2 3; do
+for _ in 1 2 3; do
 	tb agent node2 stop >/dev/null 2>&1
 	tb agent node2 start >/dev/null 2>&1 || t_fail "agent did not restart"
 done

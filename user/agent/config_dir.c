@@ -176,7 +176,7 @@ int sl_config_dir_apply(struct sl_agent *a)
 		    sscanf((const char *)k, "%31[^/]/%255[^/]/%299s", kind, ns, name) != 3)
 			continue;
 		probe.kind = 0;
-		for (int kk = SL_KIND_SERVICE; kk <= SL_KIND_VIRTUAL_SERVICE; kk++)
+		for (int kk = SL_KIND_SERVICE; kk <= SL_KIND_AUTHORIZATION_POLICY; kk++)
 			if (!strcmp(kind, sl_kind_name(kk)))
 				probe.kind = kk;
 		if (!probe.kind)
