@@ -32,7 +32,7 @@ FUZZERS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
 LIB := $(OUT)/libsluice.a
 
 .SECONDARY:
-.PHONY: all install deps test unit fuzz tools format format-check clean demo bench bench-quick bench-smoke
+.PHONY: all install deps test unit fuzz tools format format-check clean demo bench bench-quick bench-smoke bench-policy
 all: $(OUT)/bin/sluiced $(OUT)/bin/sluicectl
 
 $(OUT)/gen/vmlinux.h:
@@ -111,6 +111,9 @@ bench-quick: all tools
 	bench/run --quick
 bench-smoke: all tools
 	bench/run --smoke
+# AuthorizationPolicy programming time at scale (1,000 policies over 10,000 pods).
+bench-policy: all tools
+	bench/policy-apply
 
 format:
 	clang-format -i $(LIB_SRCS) $(AGENT_SRCS) $(CTL_SRCS) $(BPF_SRCS) $(wildcard user/*/*.h bpf/lib/*.h include/sluice/*.h)
