@@ -21,7 +21,7 @@ TEST_DESC = {
     "http_close": "new connections (wrk, Connection: close), req/s",
 }
 TEST_ORDER = ["rr64", "rr1k", "tput1", "tput2", "http_ka", "http_close"]
-VAR_ORDER = ["direct", "iptables", "nftables", "sluice", "sluice-notel", "sluice-policy",
+VAR_ORDER = ["direct", "iptables", "nftables", "sluice", "sluice-notel", "sluice-policy", "sluice-authz",
              "sluice-local", "sluice-accel", "sidecar", "node-proxy"]
 # Pairwise comparisons besides "vs direct": (variant, baseline, title). Ratio: variant /
 # baseline for rates, RTT variant / RTT baseline for round trips (so below 1 is faster).
@@ -29,6 +29,8 @@ PAIRS = [
     ("sluice", "sluice-notel", "Telemetry on (sluice) vs off (sluice-notel)"),
     ("sluice-policy", "sluice", "Traffic management (sluice-policy: DestinationRule subsets, "
      "ROUND_ROBIN, 90/10 VirtualService split) vs plain Service (sluice)"),
+    ("sluice-authz", "sluice", "In-kernel authorization (sluice-authz: an ALLOW AuthorizationPolicy "
+     "on the server, checked at connect and at the server's pod interface) vs none (sluice)"),
     ("sluice-accel", "sluice-local", "Same-node acceleration: --accelerate=on (sluice-accel) vs off "
      "(sluice-local), node1-p1 -> node1-p4"),
 ]
