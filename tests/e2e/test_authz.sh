@@ -314,6 +314,46 @@ assert_not_contains "$out" "ok id=" || true
 out=$(probe node1-p1 --tcp --timeout-ms 2000 "$(tb ip node2-p1)" 8080)
 assert_contains "$out" "ok id=node2-p1" && t_pass
 
+t_begin "an AUDIT policy flags matching flows in the flow log without changing verdicts"
+cat >"$T_TMP/audit.yaml" <<EOT
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: audit-default, namespace: foo}
+spec:
+  selector: {matchLabels: {app: httpbin}}
+  action: AUDIT
+  rules:
+  - from: [{source: {namespaces: [default]}}]
+EOT
+out=$(apply_all "$T_TMP/audit.yaml") || t_fail "$out"
+out=$(probe node1-p1 --tcp --timeout-ms 2000 "$(tb ip node2-p1)" 8080)
+assert_contains "$out" "ok id=node2-p1" || true
+out=$(tb ctl node2 -- flows 2>&1)
+assert_contains "$out" "audit-policy=foo/audit-default" || true
+out=$(nsenter --net="/run/netns/$TB_NAME-node2" curl -s http://127.0.0.1:15020/metrics)
+assert_match "$out" 'sluice_policy_decisions_total\{decision="audited",[^}]*policy="foo/audit-default"\} [1-9]' && t_pass
+
+# The interface of node2-p1 as the node routes it.
+n2dev() { nsenter --net="/run/netns/$TB_NAME-node2" ip -o route get "$(tb ip node2-p1)" | awk '{ print $3 }'; }
+n2tc() { nsenter --net="/run/netns/$TB_NAME-node2" tc filter show dev "$1" egress | grep -c 'handle 0x5c1'; }
+
+t_begin "a pod interface loses its filters with its routes and gets them back with them"
+dev=$(n2dev)
+v4=$(tb ip node2-p1)
+v6=$(tb ip -6 node2-p1)
+nsenter --net="/run/netns/$TB_NAME-node2" ip route del "$v4/32" dev "$dev"
+nsenter --net="/run/netns/$TB_NAME-node2" ip -6 route del "$v6/128" dev "$dev"
+wait_until 5 sh -c "[ \"\$(nsenter --net=/run/netns/$TB_NAME-node2 tc filter show dev $dev egress | grep -c 'handle 0x5c1')\" = 0 ]" ||
+	t_fail "filters still on $dev after its routes went"
+nsenter --net="/run/netns/$TB_NAME-node2" ip route add "$v4/32" dev "$dev"
+nsenter --net="/run/netns/$TB_NAME-node2" ip -6 route add "$v6/128" dev "$dev"
+wait_until 5 sh -c "[ \"\$(nsenter --net=/run/netns/$TB_NAME-node2 tc filter show dev $dev egress | grep -c 'handle 0x5c1')\" = 1 ]" ||
+	t_fail "filters not back on $dev: $(n2tc "$dev")"
+out=$(probe_from_outside node1-p3 --tcp --timeout-ms 700 "$v4" 8080)
+assert_not_contains "$out" "ok id=" || true
+out=$(tb ctl node2 -- status 2>&1)
+assert_contains "$out" "authorization: on" && t_pass
+
 t_begin "deleting the policy allows everyone again"
 for n in node1 node2; do
 	out=$(tb ctl "$n" -- delete -f "$T_TMP/policy.yaml" 2>&1) || t_fail "$out"

@@ -12,6 +12,7 @@
 
 #include "agent/agent.h"
 #include "sock_lb.skel.h"
+#include "tc.skel.h"
 
 /* Programs attached at this hook of our cgroup, whoever attached them. */
 static int attached_count(int cgroup_fd, enum bpf_attach_type t)
@@ -81,6 +82,15 @@ void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
 	map_line(r, "sl_svc", dp->skel->maps.sl_svc);
 	map_line(r, "sl_bset", dp->skel->maps.sl_bset);
 	map_line(r, "sl_udp_revnat", dp->skel->maps.sl_udp_revnat);
+	map_line(r, "sl_ipcache", dp->skel->maps.sl_ipcache);
+	map_line(r, "sl_authz", dp->tc->maps.sl_authz);
+	sl_buf_printf(&r->out,
+		      "authorization: %s, epoch %d, %zu policies, %u source classes, %u "
+		      "destination groups; tc on %zu pod interfaces%s\n",
+		      a->az.on ? "on" : "off (no policy selects a pod)", a->az.epoch,
+		      a->authz.npolicies, a->authz.nclasses, a->authz.ngroups,
+		      sl_pod_tc_count(&a->podtc),
+		      a->podtc.nattach_failed ? " (some failed to attach: see the log)" : "");
 	sl_buf_printf(&r->out, "desired state: %zu objects, %zu frontends, %zu backend slots\n",
 		      sl_store_count(&a->store), a->compiled.fe.used, a->compiled.nslots);
 	sl_buf_printf(&r->out, "applies: %llu ok, %llu rejected; last took %llu us\n",

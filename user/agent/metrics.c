@@ -204,6 +204,34 @@ static int collect(const struct sl_agent *a, uint8_t want_proto, struct sl_htab 
 	return ret;
 }
 
+/* Decision counters of pods gone for longer than the retention: their series (which
+ * carry the pod's name) end, as a deleted pod's do in Prometheus. */
+static void evict_policy_stats(struct sl_agent *a, int64_t before)
+{
+	int fd = a->dp.authz_stats_fd;
+	struct sl_authz_stat_key key, next, *gone = NULL;
+	size_t ngone = 0;
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		const struct sl_pod_names *pn = sl_names_pod(&a->names, next.pod_id);
+		struct sl_authz_stat_key *nv;
+
+		key = next;
+		prev = &key;
+		if (pn && !(pn->departed_ns && pn->departed_ns < before))
+			continue;
+		nv = realloc(gone, (ngone + 1) * sizeof(*nv));
+		if (!nv)
+			break;
+		gone = nv;
+		gone[ngone++] = key;
+	}
+	for (size_t i = 0; i < ngone; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
+}
+
 void sl_metrics_evict(struct sl_agent *a, int64_t now_ns)
 {
 	int fd = a->dp.flow_stats_fd, ncpu = libbpf_num_possible_cpus();
@@ -255,6 +283,7 @@ void sl_metrics_evict(struct sl_agent *a, int64_t now_ns)
 		pr_debug("retired %zu telemetry keys of departed pods", ngone);
 	free(gone);
 	free(vals);
+	evict_policy_stats(a, before);
 	sl_names_forget_departed(&a->names, before);
 }
 
