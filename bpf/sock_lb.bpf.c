@@ -22,13 +22,17 @@ char LICENSE[] SEC("license") = "GPL";
 /* Records where a connected socket really wanted to go. Failure to allocate only
  * costs the VIP in getpeername(); the connection itself still works. */
 static __always_inline void sock_orig_store(struct bpf_sock_addr *ctx, const struct sl_svc_key *key,
-					    const struct svc_pick *pick)
+					    const struct svc_pick *pick, bool l7)
 {
 	struct sl_sock_orig *o;
 
 	o = bpf_sk_storage_get(&sl_sock_orig, ctx->sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
 	if (!o)
 		return;
+	if (l7)
+		o->flags |= SL_ORIG_F_L7;
+	else
+		o->flags &= ~SL_ORIG_F_L7;
 	o->vip = key->addr;
 	o->vip_port = key->port;
 	o->backend = pick->be.addr;
@@ -192,6 +196,19 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 		stat_inc(SL_STAT_CONNECT_NO_BACKEND);
 		decision_event(key, &pick, SL_EV_DROP, pick.reason);
 		return svc_refuse();
+	case SVC_L7:
+		/* To the node proxy, which applies the L7 configuration (and L7
+		 * authorization) and picks the backend; sockops records the original
+		 * destination for its SO_ORIGINAL_DST once the source port is known. */
+		if (v6)
+			addr_to_ctx6(ctx, &pick.be.addr);
+		else
+			ctx->user_ip4 = pick.be.addr.w[3];
+		ctx->user_port = pick.be.port;
+		pick.pool_id = 0;
+		sock_orig_store(ctx, key, &pick, true);
+		stat_inc(SL_STAT_L7_STEERED);
+		return 1;
 	case SVC_TRANSLATED:
 		break;
 	}
@@ -202,7 +219,7 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 	else
 		ctx->user_ip4 = pick.be.addr.w[3];
 	ctx->user_port = pick.be.port;
-	sock_orig_store(ctx, key, &pick);
+	sock_orig_store(ctx, key, &pick, false);
 	stat_inc(SL_STAT_CONNECT_XLATED);
 	/* A TCP connection's open event already says where its VIP went. */
 	if (key->proto == IPPROTO_UDP_)
@@ -222,6 +239,7 @@ static __always_inline int sendmsg_common(struct bpf_sock_addr *ctx, struct sl_s
 		stat_inc(SL_STAT_SENDMSG_NO_BACKEND);
 		decision_event(key, &pick, SL_EV_DROP, pick.reason);
 		return svc_refuse();
+	case SVC_L7: /* not for datagrams (svc_pick steers TCP only) */
 	case SVC_TRANSLATED:
 		break;
 	}

@@ -265,6 +265,33 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 	}
 }
 
+/* A connection steered to the node proxy: its original destination, keyed by the
+ * client end as the proxy will see its peer. Written before the SYN leaves, so it is
+ * there before the proxy can accept. */
+static __always_inline void orig_dst_note(struct bpf_sock_ops *skops, const struct sl_sock_orig *o)
+{
+	struct sl_orig_dst_key k = {};
+	struct sl_orig_dst v = {};
+	struct sl_addr remote;
+
+	sock_addrs(skops, &k.client, &remote);
+	k.client_port = local_port(skops);
+	v.vip = o->vip;
+	v.vip_port = o->vip_port;
+	v.svc_id = o->svc_id;
+	bpf_map_update_elem(&sl_orig_dst, &k, &v, BPF_ANY);
+}
+
+static __always_inline void orig_dst_forget(struct bpf_sock_ops *skops)
+{
+	struct sl_orig_dst_key k = {};
+	struct sl_addr remote;
+
+	sock_addrs(skops, &k.client, &remote);
+	k.client_port = local_port(skops);
+	bpf_map_delete_elem(&sl_orig_dst, &k);
+}
+
 SEC("sockops")
 int sl_sockops(struct bpf_sock_ops *skops)
 {
@@ -278,6 +305,12 @@ int sl_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_TCP_CONNECT_CB:
 		/* Right before the SYN: connect4/6 has recorded the service. */
 		o = bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0);
+		if (o && (o->flags & SL_ORIG_F_L7)) {
+			orig_dst_note(skops, o);
+			bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+								 BPF_SOCK_OPS_STATE_CB_FLAG);
+			break;
+		}
 		if (!o || (o->flags & SL_ORIG_F_COUNTED))
 			break;
 		count_conn(o, 1);
@@ -313,6 +346,8 @@ int sl_sockops(struct bpf_sock_ops *skops)
 		if (cfg_telemetry)
 			tel_close(skops, sk);
 		o = bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0);
+		if (o && (o->flags & SL_ORIG_F_L7))
+			orig_dst_forget(skops);
 		if (!o || !(o->flags & SL_ORIG_F_COUNTED))
 			break;
 		count_conn(o, -1);

@@ -270,6 +270,29 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_authz_stats SEC(".maps");
 
+/* The node's L7 proxy (struct sl_proxy at key 0). Written by sluiced; read by
+ * connect4/6 (steering L7 frontends, never the proxy's own connections). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct sl_proxy);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_proxy SEC(".maps");
+
+/* Steered connections: the client's (address, port) -> the address it dialed. Written
+ * by sockops when the SYN leaves (the source port is known then, and the proxy cannot
+ * have accepted yet), deleted at close; read by the getsockopt program that answers
+ * SO_ORIGINAL_DST for the proxy (or any unmodified proxy) and by sluice-proxy
+ * directly. LRU bounds it. Size: flag --max-udp-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct sl_orig_dst_key);
+	__type(value, struct sl_orig_dst);
+	__uint(max_entries, SL_DEFAULT_MAX_UDP_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_orig_dst SEC(".maps");
+
 /* Layout identity of the pinned maps: written once by sluiced when it creates them,
  * checked by every later agent before it adopts them. Never evicted. */
 struct {

@@ -6,6 +6,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "lib/identity.h"
+#include "lib/proxy.h"
 #include "lib/maps.h"
 #include "lib/stats.h"
 
@@ -21,11 +22,13 @@ enum svc_verdict {
 	SVC_NOT_A_SERVICE = 0, /* leave the socket alone */
 	SVC_TRANSLATED, /* pick->be holds the backend */
 	SVC_NO_BACKEND, /* no usable endpoint, or the pool is full: refuse fast */
+	SVC_L7, /* an L7 frontend and a TCP connection: pick->be is the node proxy */
 };
 
 /* What svc_pick() decided. */
 struct svc_pick {
 	struct sl_backend be;
+	__u32 svc_flags; /* enum sl_svc_flags of the frontend */
 	__u32 svc_id;
 	__u32 pool_id;
 	__u32 reason; /* enum sl_reason, for SVC_NO_BACKEND */
@@ -167,7 +170,18 @@ static __always_inline enum svc_verdict svc_pick(void *ctx, const struct sl_svc_
 	if (!svc)
 		return SVC_NOT_A_SERVICE;
 	flags = svc->flags;
+	pick->svc_flags = flags;
 	pick->svc_id = svc->svc_id;
+	if ((flags & SL_SVC_F_L7) && tcp) {
+		/* The proxy routes it; without a proxy (or for the proxy's own connections)
+		 * the frontend's L4 route applies. */
+		const struct sl_addr *px = proxy_target(&key->addr, &pick->be.port);
+
+		if (px) {
+			pick->be.addr = *px;
+			return SVC_L7;
+		}
+	}
 	route = &svc->route;
 	if (flags & (SL_SVC_F_SRC_ROUTES | SL_SVC_F_AFFINITY))
 		src = client_pod();

@@ -89,6 +89,9 @@ _Static_assert(sizeof(struct sl_route) == 8 + 32 * SL_MAX_DESTS, "sl_route size"
 enum sl_svc_flags {
 	SL_SVC_F_SRC_ROUTES = 1 << 0, /* consult sl_src_route for the client pod first */
 	SL_SVC_F_AFFINITY = 1 << 1, /* sessionAffinity: ClientIP */
+	/* L7 configuration applies (VirtualService http routes, ...): TCP connections go to
+	 * the node's sluice-proxy (sl_proxy), which routes them itself. */
+	SL_SVC_F_L7 = 1 << 2,
 };
 
 /* sl_svc value. Replaced as a whole (the map is not preallocated, so a reader holds
@@ -129,7 +132,39 @@ _Static_assert(sizeof(struct sl_backend) == 20, "sl_backend size");
 
 enum sl_orig_flags {
 	SL_ORIG_F_COUNTED = 1 << 0, /* sockops counted this connection in sl_pool/sl_be_conns */
+	SL_ORIG_F_L7 = 1 << 1, /* steered to the node proxy: backend is the proxy's address */
 };
+
+/* sl_proxy[0]: the node's L7 proxy, written by sluiced (--proxy-addr, --proxy-cgroup).
+ * port 0: no proxy (L7 frontends are then refused by the agent, never steered). */
+struct sl_proxy {
+	struct sl_addr addr4; /* IPv4-mapped: where IPv4 (and IPv4-mapped) sockets go */
+	struct sl_addr addr6; /* where IPv6 sockets go (all zero: none, use addr4 mapped) */
+	__u64 cgroup_id; /* the proxy's cgroup: its own connections are never steered */
+	__u32 cgroup_level; /* depth of that cgroup (bpf_get_current_ancestor_cgroup_id) */
+	__be16 port; /* the proxy's listener for steered connections */
+	__u16 pad;
+};
+_Static_assert(sizeof(struct sl_proxy) == 48, "sl_proxy size");
+
+/* sl_orig_dst key: a steered connection as the proxy sees its peer (the client's
+ * address and port), so the proxy's getsockopt(SO_ORIGINAL_DST) on the accepted
+ * socket finds where the client wanted to go. */
+struct sl_orig_dst_key {
+	struct sl_addr client;
+	__be16 client_port;
+	__u16 pad;
+	__u32 pad2;
+};
+_Static_assert(sizeof(struct sl_orig_dst_key) == 24, "sl_orig_dst_key size");
+
+struct sl_orig_dst {
+	struct sl_addr vip; /* the address the client dialed */
+	__be16 vip_port;
+	__u16 pad;
+	__u32 svc_id;
+};
+_Static_assert(sizeof(struct sl_orig_dst) == 24, "sl_orig_dst size");
 
 /* sl_sock_orig (socket storage): the service a connected socket was translated from.
  * Written at connect, read by getpeername, connected-UDP recvmsg and sockops. */
@@ -467,6 +502,8 @@ enum sl_stat {
 	SL_STAT_SPOOF_DROPPED, /* tc: packet from a pod with a source address not its own */
 	SL_STAT_AUTHZ_TCP_DESTROYED, /* established connection closed by a policy change */
 	SL_STAT_AUTHZ_STATS_FULL, /* a decision not counted: sl_authz_stats was full */
+	SL_STAT_L7_STEERED, /* connect() to an L7 frontend sent to the node proxy */
+	SL_STAT_ORIG_DST_ANSWERED, /* getsockopt(SO_ORIGINAL_DST) answered from sl_orig_dst */
 	SL_STAT__MAX,
 };
 

@@ -37,6 +37,8 @@ struct sl_agent {
 	struct sl_dp_opts dpo;
 	const char *trust_domain; /* --trust-domain */
 	const char *root_ns; /* --root-namespace */
+	struct sl_proxy proxy; /* --proxy-addr, --proxy-addr6, --proxy-cgroup */
+	const char *proxy_cgroup;
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;

@@ -25,6 +25,7 @@
 #include "sk_msg.skel.h"
 #include "skb_count.skel.h"
 #include "sockops.skel.h"
+#include "sockopt.skel.h"
 #include "tc.skel.h"
 
 static const struct {
@@ -42,6 +43,7 @@ static const struct {
 	[SL_HOOK_SOCKOPS] = { "sockops", BPF_CGROUP_SOCK_OPS },
 	[SL_HOOK_SKB_EGRESS] = { "skb_egress", BPF_CGROUP_INET_EGRESS },
 	[SL_HOOK_SKB_INGRESS] = { "skb_ingress", BPF_CGROUP_INET_INGRESS },
+	[SL_HOOK_GETSOCKOPT] = { "getsockopt", BPF_CGROUP_GETSOCKOPT },
 };
 
 static const char *const stat_names[SL_STAT__MAX] = {
@@ -68,6 +70,8 @@ static const char *const stat_names[SL_STAT__MAX] = {
 	[SL_STAT_SPOOF_DROPPED] = "spoofed_source_dropped",
 	[SL_STAT_AUTHZ_TCP_DESTROYED] = "policy_connection_closed",
 	[SL_STAT_AUTHZ_STATS_FULL] = "policy_stats_full",
+	[SL_STAT_L7_STEERED] = "l7_steered_to_proxy",
+	[SL_STAT_ORIG_DST_ANSWERED] = "original_dst_answered",
 };
 
 const char *sl_hook_name(enum sl_hook h)
@@ -108,6 +112,8 @@ static struct bpf_program *hook_prog(struct sl_datapath *dp, enum sl_hook h)
 		return skel->progs.sl_getpeername6;
 	case SL_HOOK_SOCKOPS:
 		return dp->sockops->progs.sl_sockops;
+	case SL_HOOK_GETSOCKOPT:
+		return dp->sockopt->progs.sl_getsockopt;
 	case SL_HOOK_SKB_EGRESS:
 		return dp->skb->progs.sl_skb_egress;
 	case SL_HOOK_SKB_INGRESS:
@@ -342,7 +348,7 @@ static const struct {
 	{ "sl_ipcache", "--max-backends", 1 },	    { "sl_flow_stats", "--max-flow-keys", 3 },
 	{ "sl_sockhash", "--max-udp-flows", 2 },    { "sl_authz", "--max-policy-entries", 4 },
 	{ "sl_podif", "--max-services", 0 },	    { "sl_udp_ct", "--max-udp-flows", 2 },
-	{ "sl_authz_stats", "--max-flow-keys", 3 },
+	{ "sl_authz_stats", "--max-flow-keys", 3 }, { "sl_orig_dst", "--max-udp-flows", 2 },
 };
 
 static uint32_t size_for(const struct sl_dp_opts *o, int which)
@@ -523,6 +529,17 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		pr_err("loading the tc programs: %s", strerror(-err));
 		goto fail;
 	}
+	dp->sockopt = sockopt_bpf__open_opts(&oopts);
+	if (!dp->sockopt) {
+		err = -errno;
+		goto fail;
+	}
+	size_maps(dp->sockopt->obj, o);
+	err = sockopt_bpf__load(dp->sockopt);
+	if (err) {
+		pr_err("loading the getsockopt program: %s", strerror(-err));
+		goto fail;
+	}
 	dp->destroy = sock_destroy_bpf__open_opts(&oopts);
 	if (dp->destroy) {
 		size_maps(dp->destroy->obj, o);
@@ -555,6 +572,8 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 	dp->authz_fd = bpf_map__fd(dp->tc->maps.sl_authz);
 	dp->podif_fd = bpf_map__fd(dp->tc->maps.sl_podif);
 	dp->authz_stats_fd = bpf_map__fd(dp->tc->maps.sl_authz_stats);
+	dp->proxy_fd = bpf_map__fd(dp->skel->maps.sl_proxy);
+	dp->orig_dst_fd = bpf_map__fd(dp->sockops->maps.sl_orig_dst);
 	if (!dp->maps_adopted) {
 		struct timespec ts;
 
@@ -595,6 +614,8 @@ void sl_dp_close(struct sl_datapath *dp)
 	dp->skb = NULL;
 	tc_bpf__destroy(dp->tc);
 	dp->tc = NULL;
+	sockopt_bpf__destroy(dp->sockopt);
+	dp->sockopt = NULL;
 	if (dp->msg_link) {
 		bpf_link__disconnect(dp->msg_link);
 		bpf_link__destroy(dp->msg_link);

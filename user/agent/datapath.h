@@ -20,6 +20,7 @@ struct sockops_bpf;
 struct skb_count_bpf;
 struct sk_msg_bpf;
 struct tc_bpf;
+struct sockopt_bpf;
 
 enum sl_accel_mode {
 	SL_ACCEL_AUTO = 0, /* on where the kernel supports it */
@@ -41,6 +42,7 @@ enum sl_hook {
 	SL_HOOK_SOCKOPS,
 	SL_HOOK_SKB_EGRESS,
 	SL_HOOK_SKB_INGRESS,
+	SL_HOOK_GETSOCKOPT,
 	SL_HOOK__MAX,
 };
 
@@ -71,6 +73,7 @@ struct sl_datapath {
 	struct bpf_link *iter_link; /* the UDP iterator, not pinned: made at start */
 	struct bpf_link *tcp_iter_link; /* the TCP policy sweep iterator, likewise */
 	struct tc_bpf *tc; /* authorization and anti-spoofing at the pod interfaces */
+	struct sockopt_bpf *sockopt; /* SO_ORIGINAL_DST for the node proxy */
 	struct bpf_link *links[SL_HOOK__MAX];
 	bool link_adopted[SL_HOOK__MAX];
 	int cgroup_fd;
@@ -78,7 +81,7 @@ struct sl_datapath {
 	struct sl_features feat;
 	int flow_stats_fd, ipcache_fd, events_fd;
 	int svc_fd, bset_fd, bset_rev_fd, maglev_fd, src_route_fd, src_fd, cfg_fd, revnat_fd,
-		stats_fd, meta_fd, authz_fd, podif_fd, authz_stats_fd;
+		stats_fd, meta_fd, authz_fd, podif_fd, authz_stats_fd, proxy_fd, orig_dst_fd;
 	char bpffs[PATH_MAX];
 	char cgroup[PATH_MAX];
 };

@@ -3,6 +3,7 @@
  * sluiced: the per-node agent. Loads and pins the data plane, reconciles the desired
  * state into its maps and serves sluicectl on a root-only unix socket.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,9 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include "agent/agent.h"
 #include "common/log.h"
 #include "common/proto.h"
+#include "model/objects.h"
 
 static void usage(FILE *f)
 {
@@ -47,6 +51,10 @@ static void usage(FILE *f)
 		"  --trust-domain NAME    trust domain of workload principals (default cluster.local)\n"
 		"  --root-namespace NS    AuthorizationPolicies here apply to every namespace\n"
 		"                         (default istio-system)\n"
+		"  --proxy-addr IP:PORT   the node's L7 proxy listener for IPv4 clients (L7 Services\n"
+		"                         are steered there at connect time; default: no proxy)\n"
+		"  --proxy-addr6 [IP]:PORT  its listener for IPv6 clients\n"
+		"  --proxy-cgroup PATH    the proxy's cgroup: its own connections are never steered\n"
 		"  --telemetry on|off     count flows and keep flow events (default on)\n"
 		"  --accelerate auto|on|off\n"
 		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
@@ -64,6 +72,40 @@ static void usage(FILE *f)
 		"same flags adopts it without interrupting traffic.\n",
 		SL_DEFAULT_MAX_SERVICES, SL_DEFAULT_MAX_BACKENDS, SL_DEFAULT_MAX_UDP_FLOWS,
 		SL_DEFAULT_MAX_FLOW_KEYS, SL_DEFAULT_MAX_POLICY_ENTRIES);
+}
+
+/* "10.0.0.1:15001" (family 4) or "[fd00::1]:15001" (family 6). */
+static int parse_hostport(const char *s, int family, struct sl_addr *addr, __be16 *port)
+{
+	char host[64];
+	const char *colon = strrchr(s, ':'), *h = s;
+	struct sl_ip ip;
+	size_t n;
+	char *end;
+	unsigned long p;
+
+	if (!colon)
+		return -EINVAL;
+	n = (size_t)(colon - s);
+	if (family == 6) {
+		if (s[0] != '[' || n < 2 || s[n - 1] != ']')
+			return -EINVAL;
+		h = s + 1;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !colon[1] || p == 0 || p > 65535)
+		return -EINVAL;
+	if (sl_ip_parse(host, &ip) || ip.family != family)
+		return -EINVAL;
+	memcpy(addr, ip.b, 16);
+	*port = htons((uint16_t)p);
+	return 0;
 }
 
 static int parse_u32(const char *flag, const char *s, uint32_t min, uint32_t *out)
@@ -208,6 +250,38 @@ static int run(struct sl_agent *a)
 	return 0;
 }
 
+/* Writes sl_proxy from --proxy-addr / --proxy-addr6 / --proxy-cgroup (all zero: no
+ * proxy, L7 frontends keep their L4 route). */
+static int proxy_config(struct sl_agent *a, const char *cg2root)
+{
+	uint32_t zero = 0;
+	struct stat st;
+
+	if (a->proxy_cgroup) {
+		size_t rl = strlen(cg2root);
+		const char *p = a->proxy_cgroup + rl;
+
+		if (strncmp(a->proxy_cgroup, cg2root, rl) || (*p && *p != '/') ||
+		    stat(a->proxy_cgroup, &st)) {
+			pr_err("--proxy-cgroup %s is not a cgroup below %s", a->proxy_cgroup,
+			       cg2root);
+			return -EINVAL;
+		}
+		a->proxy.cgroup_id = st.st_ino;
+		for (; *p; p++)
+			if (*p == '/' && p[1] && p[1] != '/')
+				a->proxy.cgroup_level++;
+	}
+	if (a->proxy.port && !a->proxy.cgroup_id)
+		pr_warn("--proxy-addr without --proxy-cgroup: the proxy's own connections to L7 "
+			"Services would be steered back to it");
+	if (bpf_map_update_elem(a->dp.proxy_fd, &zero, &a->proxy, BPF_ANY)) {
+		pr_err("writing sl_proxy: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 static int cleanup(struct sl_agent *a)
 {
 	int err, e2, n = sl_pod_tc_cleanup();
@@ -240,6 +314,9 @@ int main(int argc, char **argv)
 		{ "max-policy-entries", required_argument, NULL, 'P' },
 		{ "trust-domain", required_argument, NULL, 'D' },
 		{ "root-namespace", required_argument, NULL, 'N' },
+		{ "proxy-addr", required_argument, NULL, 'p' },
+		{ "proxy-addr6", required_argument, NULL, 'q' },
+		{ "proxy-cgroup", required_argument, NULL, 'g' },
 		{ "telemetry", required_argument, NULL, 'T' },
 		{ "accelerate", required_argument, NULL, 'A' },
 		{ "flow-key-retention", required_argument, NULL, 'R' },
@@ -326,6 +403,21 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			a.trust_domain = optarg;
+			break;
+		case 'p':
+			if (parse_hostport(optarg, 4, &a.proxy.addr4, &a.proxy.port)) {
+				pr_err("--proxy-addr: '%s' is not IPv4:PORT", optarg);
+				return 2;
+			}
+			break;
+		case 'q':
+			if (parse_hostport(optarg, 6, &a.proxy.addr6, &a.proxy.port)) {
+				pr_err("--proxy-addr6: '%s' is not [IPv6]:PORT", optarg);
+				return 2;
+			}
+			break;
+		case 'g':
+			a.proxy_cgroup = optarg;
 			break;
 		case 'N':
 			if (!*optarg) {
@@ -431,6 +523,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	a.id.pod_cls = &a.az.pod_cls;
+	err = proxy_config(&a, cg2root);
+	if (err)
+		goto out;
 	err = sl_pod_tc_open(&a.podtc, &a.dp);
 	if (err) {
 		pr_err("watching the node's routes (netlink): %s", strerror(-err));
