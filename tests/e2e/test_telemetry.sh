@@ -210,13 +210,13 @@ transfer 1000 >/dev/null
 wait_until 10 settled node1 source
 before=$(metric node1 istio_tcp_sent_bytes_total source)
 tb pods --label node1-p3:app=client --label node1-p3:version=v7 node1-p3 >"$T_TMP/p3.yaml"
-# node1-p3's pod id, from sl_ipcache (address -> pod id).
+# node1-p3's pod id, from sl_ipcache (address prefix -> pod id; pods are host prefixes).
 p3id=$(bpftool -j map dump pinned "$TB_NODE_node1_BPFFS/sl_ipcache" | python3 -c '
 import json, socket, struct, sys
 want = struct.unpack("<I", socket.inet_aton(sys.argv[1]))[0]
 for e in json.load(sys.stdin):
     f = e.get("formatted", e)
-    if f["key"]["w"][3] == want:
+    if f["key"]["prefixlen"] == 128 and f["key"]["addr"]["w"][3] == want:
         print(f["value"]["pod_id"])' "$TB_POD_node1_p3_IP4")
 tb ctl node1 -- delete -f "$T_TMP/p3.yaml" >/dev/null
 gone() {
