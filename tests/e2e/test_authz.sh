@@ -100,6 +100,28 @@ assert_contains "$out" "authorizationpolicy/foo/httpbin-allow-sleep created" && 
 for pod in node1-p2 node2-p1; do
 	start_echo "$pod" --tcp 8080 --udp 8080 || exit 1
 done
+t_begin "describe names the pods a policy selects and where it is enforced"
+out=$(tb ctl node1 -- describe authorizationpolicy foo/httpbin-allow-sleep 2>&1)
+assert_contains "$out" "foo/node1-p2 on node1 (this node: enforced here)" &&
+	assert_contains "$out" "foo/node2-p1 on node2" &&
+	assert_not_contains "$out" "default/node1-p1" && t_pass
+
+t_begin "an ALLOW rule with HTTP-only fields is ignored at L4, with a warning"
+cat >"$T_TMP/http-only.yaml" <<EOT
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: http-only, namespace: foo}
+spec:
+  selector: {matchLabels: {app: nothing-has-this}}
+  rules:
+  - to: [{operation: {methods: [GET], ports: ["8080"]}}]
+EOT
+out=$(tb ctl node1 -- apply -f "$T_TMP/http-only.yaml" 2>&1)
+assert_contains "$out" "http-only.yaml:7:5: warning: authorizationpolicy foo/http-only rules[0] uses HTTP-only fields (methods)" &&
+	assert_contains "$(tb ctl node1 -- describe ap foo/http-only 2>&1)" "Warning:" || true
+tb ctl node1 -- delete -f "$T_TMP/http-only.yaml" >/dev/null 2>&1
+t_pass
+
 
 ip_of() { # ip_of POD FAMILY(4|6|mapped)
 	if [ "$2" = 6 ]; then tb ip -6 "$1"; else tb ip "$1"; fi

@@ -30,8 +30,10 @@ static void usage(FILE *f)
 		"  apply -f FILE|DIR|- [-f ...]           create or update objects (all or nothing)\n"
 		"  delete -f FILE|DIR|- [--ignore-not-found]\n"
 		"                                         delete the objects the files name\n"
-		"  get services|endpoints|endpointslices|pods [NAME] [-n NS | -A] [-o wide|json|yaml]\n"
+		"  get services|endpoints|endpointslices|pods|destinationrules|virtualservices|\n"
+		"      authorizationpolicies [NAME] [-n NS | -A] [-o wide|json|yaml]\n"
 		"  describe service [NS/]NAME [-n NS]     a Service and the backends it was given\n"
+		"  describe authorizationpolicy [NS/]NAME the pods it selects, what L4 leaves out\n"
 		"  flows [--follow] [--namespace NS] [--pod [NS/]NAME] [--service [NS/]NAME]\n"
 		"        [--verdict FORWARDED|DROPPED] [--since 5m] [-o table|json]\n"
 		"                                         recent connections and drops, then live ones\n"
@@ -39,8 +41,9 @@ static void usage(FILE *f)
 		"  status                                 programs, attachments, maps, features\n"
 		"  version                                client and agent versions\n\n"
 		"Files are YAML or JSON streams of v1 Service, discovery.k8s.io/v1 EndpointSlice,\n"
-		"v1 Pod and v1 List (what `kubectl get -o yaml` prints). A directory means its\n"
-		"*.yaml, *.yml and *.json files.\n\n"
+		"v1 Pod, networking.istio.io DestinationRule and VirtualService, security.istio.io\n"
+		"AuthorizationPolicy and v1 List (what `kubectl get -o yaml` prints). A directory\n"
+		"means its *.yaml, *.yml and *.json files.\n\n"
 		"  --socket PATH   the agent's socket (default $SLUICE_SOCKET or /run/sluice/sluiced.sock)\n");
 }
 

@@ -252,6 +252,13 @@ static bool pod_selected(const struct sl_authz_policy *ap, const struct sl_objec
 	return true;
 }
 
+bool sl_authz_selects(const struct sl_object *ap, const struct sl_object *pod, const char *root_ns)
+{
+	if (strcmp(ap->meta.ns, pod->meta.ns) && (!root_ns || strcmp(ap->meta.ns, root_ns)))
+		return false;
+	return pod_selected(&ap->ap, pod);
+}
+
 static bool pod_local(const struct az_state *s, const struct sl_object *pod)
 {
 	return s->o->node && pod->pod.node_name && !strcmp(pod->pod.node_name, s->o->node);

@@ -86,6 +86,9 @@ int sl_authz_compile(const struct sl_store *st, const struct sl_authz_opts *o,
 		     struct sl_authz_out *out, char *err, size_t errlen);
 void sl_authz_out_free(struct sl_authz_out *out);
 
+/* Whether AuthorizationPolicy ap applies to Pod pod: same namespace or the root
+ * namespace, and every selector label on the pod. */
+bool sl_authz_selects(const struct sl_object *ap, const struct sl_object *pod, const char *root_ns);
 /* Stable id of a policy (hash of namespace/name), never 0. */
 uint32_t sl_authz_policy_id(const struct sl_meta_obj *m);
 /* The policy's "namespace/name", or NULL. */
