@@ -118,7 +118,7 @@ spec:
 EOT
 out=$(tb ctl node1 -- apply -f "$T_TMP/http-only.yaml" 2>&1)
 assert_contains "$out" "http-only.yaml:7:5: warning: authorizationpolicy foo/http-only rules[0] uses HTTP-only fields (methods)" &&
-	assert_contains "$(tb ctl node1 -- describe ap foo/http-only 2>&1)" "Warning:" || true
+	assert_contains "$(tb ctl node1 -- describe ap foo/http-only 2>&1)" "Warning:"
 tb ctl node1 -- delete -f "$T_TMP/http-only.yaml" >/dev/null 2>&1
 t_pass
 
