@@ -78,13 +78,11 @@ static const struct h1_case cases[] = {
 	  REQ("POST / HTTP/1.1\r\n" H "Content-Length: 005\r\n\r\nhello"),
 	  .body = SL_H1_BODY_LENGTH, .length = 5, .flags = KA, .data = "hello" },
 	{ "Content-Length 2^53 - 1 (the maximum)",
-	  REQ("POST / HTTP/1.1\r\n" H "Content-Length: 9007199254740991\r\n\r\nab"),
-	  .rc = -EAGAIN, .body = SL_H1_BODY_LENGTH, .length = 9007199254740991ull, .flags = KA,
-	  .data = "ab" },
+	  REQ("POST / HTTP/1.1\r\n" H "Content-Length: 9007199254740991\r\n\r\nab"), .rc = -EAGAIN,
+	  .body = SL_H1_BODY_LENGTH, .length = 9007199254740991ull, .flags = KA, .data = "ab" },
 	{ "body still arriving", REQ("POST / HTTP/1.1\r\n" H "Content-Length: 10\r\n\r\nhello"),
 	  .rc = -EAGAIN, .body = SL_H1_BODY_LENGTH, .length = 10, .flags = KA, .data = "hello" },
-	{ "head still arriving", REQ("GET / HTTP/1.1\r\n" H), .rc = -EAGAIN,
-	  .partial_head = true },
+	{ "head still arriving", REQ("GET / HTTP/1.1\r\n" H), .rc = -EAGAIN, .partial_head = true },
 	{ "head ends with CR", REQ("GET / HTTP/1.1\r\n" H "\r"), .rc = -EAGAIN,
 	  .partial_head = true },
 	{ "chunked with extensions and trailers",
@@ -100,21 +98,20 @@ static const struct h1_case cases[] = {
 	{ "chunked, BWS around ; and = (RFC 9112 7.1.1)",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n3 \t; a = b ;c\r\nabc\r\n0\r\n\r\n"),
 	  .body = SL_H1_BODY_CHUNKED, .flags = KA, .data = "abc" },
-	{ "chunked, still arriving",
-	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n5\r\nhel"), .rc = -EAGAIN,
-	  .body = SL_H1_BODY_CHUNKED, .flags = KA, .data = "hel" },
+	{ "chunked, still arriving", REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n5\r\nhel"),
+	  .rc = -EAGAIN, .body = SL_H1_BODY_CHUNKED, .flags = KA, .data = "hel" },
 	{ "chunked, chunk size 2^53 - 1 accepted",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n1FFFFFFFFFFFFF\r\nxy"), .rc = -EAGAIN,
 	  .body = SL_H1_BODY_CHUNKED, .flags = KA, .data = "xy" },
-	{ "TE value with leading OWS is chunked", REQ("POST / HTTP/1.1\r\n" H TE
-						       "   chunked\r\n\r\n0\r\n\r\n"),
-	  .body = SL_H1_BODY_CHUNKED, .flags = KA, .data = "" },
-	{ "TE value with trailing SP is chunked", REQ("POST / HTTP/1.1\r\n" H TE
-						       "chunked \r\n\r\n0\r\n\r\n"),
-	  .body = SL_H1_BODY_CHUNKED, .flags = KA },
-	{ "TE value with trailing HTAB is chunked", REQ("POST / HTTP/1.1\r\n" H TE
-							 "chunked\t\r\n\r\n0\r\n\r\n"),
-	  .body = SL_H1_BODY_CHUNKED, .flags = KA },
+	{ "TE value with leading OWS is chunked",
+	  REQ("POST / HTTP/1.1\r\n" H TE "   chunked\r\n\r\n0\r\n\r\n"), .body = SL_H1_BODY_CHUNKED,
+	  .flags = KA, .data = "" },
+	{ "TE value with trailing SP is chunked",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked \r\n\r\n0\r\n\r\n"), .body = SL_H1_BODY_CHUNKED,
+	  .flags = KA },
+	{ "TE value with trailing HTAB is chunked",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\t\r\n\r\n0\r\n\r\n"), .body = SL_H1_BODY_CHUNKED,
+	  .flags = KA },
 	{ "TE coding names are case-insensitive",
 	  REQ("POST / HTTP/1.1\r\n" H "transfer-encoding: CHUNKED\r\n\r\n0\r\n\r\n"),
 	  .body = SL_H1_BODY_CHUNKED, .flags = KA },
@@ -134,13 +131,14 @@ static const struct h1_case cases[] = {
 	  REQ("GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n"), .flags = 0 },
 	{ "HTTP/1.1 Connection: close", REQ("GET / HTTP/1.1\r\n" H "Connection: close\r\n\r\n"),
 	  .flags = 0 },
-	{ "Connection with empty elements", REQ("GET / HTTP/1.1\r\n" H
-						 "Connection: ,, close ,\r\n\r\n"),
-	  .flags = 0 },
+	{ "Connection with empty elements",
+	  REQ("GET / HTTP/1.1\r\n" H "Connection: ,, close ,\r\n\r\n"), .flags = 0 },
 	{ "Expect: 100-continue",
 	  REQ("PUT /f HTTP/1.1\r\n" H "Expect: 100-Continue\r\nContent-Length: 1\r\n\r\nz"),
-	  .body = SL_H1_BODY_LENGTH, .length = 1,
-	  .flags = KA | SL_H1_F_EXPECT_CONTINUE, .data = "z" },
+	  .body = SL_H1_BODY_LENGTH, .length = 1, .flags = KA | SL_H1_F_EXPECT_CONTINUE,
+	  .data = "z" },
+	{ "Expect: 100-continue/1 is not 100-continue",
+	  REQ("GET / HTTP/1.1\r\n" H "Expect: 100-continue/1\r\n\r\n"), .flags = KA },
 	{ "Expect in HTTP/1.0 is ignored",
 	  REQ("PUT /f HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 0\r\n\r\n"),
 	  .body = SL_H1_BODY_LENGTH, .flags = 0 },
@@ -156,16 +154,15 @@ static const struct h1_case cases[] = {
 	{ "Upgrade without Connection: upgrade is not one",
 	  REQ("GET / HTTP/1.1\r\n" H "Upgrade: websocket\r\n\r\n"), .flags = KA },
 	{ "Upgrade in HTTP/1.0 is ignored",
-	  REQ("GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"),
-	  .flags = 0 },
+	  REQ("GET / HTTP/1.0\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n"), .flags = 0 },
 	{ "absolute-form, Host agrees",
 	  REQ("GET http://example.com:8080/a?b=c HTTP/1.1\r\nHost: EXAMPLE.com:8080\r\n\r\n"),
 	  .scheme = "http", .authority = "example.com:8080", .path = "/a?b=c",
 	  .form = SL_H1_FORM_ABSOLUTE, .flags = KA },
 	{ "absolute-form, Host disagrees: the target's authority wins",
 	  REQ("GET https://good.example/x HTTP/1.1\r\nHost: evil.example\r\n\r\n"),
-	  .scheme = "https", .authority = "good.example", .path = "/x",
-	  .form = SL_H1_FORM_ABSOLUTE, .flags = KA | SL_H1_F_HOST_FROM_TARGET },
+	  .scheme = "https", .authority = "good.example", .path = "/x", .form = SL_H1_FORM_ABSOLUTE,
+	  .flags = KA | SL_H1_F_HOST_FROM_TARGET },
 	{ "absolute-form without a path", REQ("GET HTTP://a HTTP/1.1\r\n" H "\r\n"),
 	  .scheme = "HTTP", .authority = "a", .path = "/", .flags = KA },
 	{ "absolute-form in HTTP/1.0 without Host", REQ("GET http://a/ HTTP/1.0\r\n\r\n"),
@@ -193,15 +190,14 @@ static const struct h1_case cases[] = {
 	  .flags = KA, .nfields = 3 },
 	{ "GET with a body (allowed)", REQ("GET / HTTP/1.1\r\n" H "Content-Length: 1\r\n\r\nq"),
 	  .body = SL_H1_BODY_LENGTH, .length = 1, .flags = KA, .data = "q" },
-	{ "field named in Connection", REQ("GET / HTTP/1.1\r\n" H
-					    "Connection: x-trace\r\nX-Trace: 1\r\n\r\n"),
-	  .flags = KA, .nfields = 3 },
+	{ "field named in Connection",
+	  REQ("GET / HTTP/1.1\r\n" H "Connection: x-trace\r\nX-Trace: 1\r\n\r\n"), .flags = KA,
+	  .nfields = 3 },
 	{ "Transfer-Encoding is not TE", REQ("GET / HTTP/1.1\r\n" H "TE: trailers\r\n\r\n"),
 	  .body = SL_H1_BODY_NONE, .flags = KA },
 
 	/* ---- request line ---- */
-	{ "bare LF line ends", REQ("GET / HTTP/1.1\nHost: a\n\n"),
-	  BAD(SL_H1_ERR_BARE_LF, 400) },
+	{ "bare LF line ends", REQ("GET / HTTP/1.1\nHost: a\n\n"), BAD(SL_H1_ERR_BARE_LF, 400) },
 	{ "bare LF after the request line", REQ("GET / HTTP/1.1\n" H "\r\n"),
 	  BAD(SL_H1_ERR_BARE_LF, 400) },
 	{ "bare LF as the empty line", REQ("GET / HTTP/1.1\r\n" H "\n"),
@@ -243,15 +239,13 @@ static const struct h1_case cases[] = {
 	  BAD(SL_H1_ERR_TARGET, 400) },
 	{ "control character in the target", REQ("GET /a\x01 HTTP/1.1\r\n" H "\r\n"),
 	  BAD(SL_H1_ERR_TARGET, 400) },
-	{ "NUL in the target", REQ("GET /a\0b HTTP/1.1\r\n" H "\r\n"),
-	  BAD(SL_H1_ERR_TARGET, 400) },
+	{ "NUL in the target", REQ("GET /a\0b HTTP/1.1\r\n" H "\r\n"), BAD(SL_H1_ERR_TARGET, 400) },
 	{ "HTAB in the target", REQ("GET /a\tb HTTP/1.1\r\n" H "\r\n"),
 	  BAD(SL_H1_ERR_TARGET, 400) },
 	{ "non-ASCII in the target", REQ("GET /caf\xc3\xa9 HTTP/1.1\r\n" H "\r\n"),
 	  BAD(SL_H1_ERR_TARGET, 400) },
 	{ "bad %-escape", REQ("GET /%zz HTTP/1.1\r\n" H "\r\n"), BAD(SL_H1_ERR_TARGET, 400) },
-	{ "truncated %-escape", REQ("GET /a%4 HTTP/1.1\r\n" H "\r\n"),
-	  BAD(SL_H1_ERR_TARGET, 400) },
+	{ "truncated %-escape", REQ("GET /a%4 HTTP/1.1\r\n" H "\r\n"), BAD(SL_H1_ERR_TARGET, 400) },
 	{ "* outside OPTIONS", REQ("GET * HTTP/1.1\r\n" H "\r\n"), BAD(SL_H1_ERR_TARGET, 400) },
 	{ "CONNECT with origin-form", REQ("CONNECT / HTTP/1.1\r\n" H "\r\n"),
 	  BAD(SL_H1_ERR_TARGET, 400) },
@@ -272,10 +266,10 @@ static const struct h1_case cases[] = {
 	  BAD(SL_H1_ERR_CONNECT_BODY, 400) },
 	{ "request-target over max_uri is 414", REQ("GET /0123456789abcdef HTTP/1.1\r\n\r\n"),
 	  .lim = &small, BAD(SL_H1_ERR_URI_TOO_LONG, 414) },
-	{ "request-target at max_uri", REQ("GET /0123456789abcde HTTP/1.0\r\n\r\n"),
-	  .lim = &small, .path = "/0123456789abcde", .flags = 0 },
-	{ "request-target over max_uri, before its end arrives",
-	  REQ("GET /0123456789abcdefghij"), .lim = &small, BAD(SL_H1_ERR_URI_TOO_LONG, 414) },
+	{ "request-target at max_uri", REQ("GET /0123456789abcde HTTP/1.0\r\n\r\n"), .lim = &small,
+	  .path = "/0123456789abcde", .flags = 0 },
+	{ "request-target over max_uri, before its end arrives", REQ("GET /0123456789abcdefghij"),
+	  .lim = &small, BAD(SL_H1_ERR_URI_TOO_LONG, 414) },
 	{ "head over max_head is 431",
 	  REQ("GET / HTTP/1.1\r\nHost: a\r\nX-Long: 0123456789012345678901234567890123456789\r\n"
 	      "\r\n"),
@@ -286,7 +280,8 @@ static const struct h1_case cases[] = {
 	  .lim = &small, BAD(SL_H1_ERR_EMPTY_LINES, 400) },
 
 	/* ---- field lines ---- */
-	{ "obs-fold", REQ("GET / HTTP/1.1\r\n" H "X: a\r\n b\r\n\r\n"), BAD(SL_H1_ERR_OBS_FOLD, 400) },
+	{ "obs-fold", REQ("GET / HTTP/1.1\r\n" H "X: a\r\n b\r\n\r\n"),
+	  BAD(SL_H1_ERR_OBS_FOLD, 400) },
 	{ "obs-fold with HTAB", REQ("GET / HTTP/1.1\r\n" H "X: a\r\n\tb\r\n\r\n"),
 	  BAD(SL_H1_ERR_OBS_FOLD, 400) },
 	{ "header split by obs-fold hides Transfer-Encoding (desync-guardian)",
@@ -316,8 +311,8 @@ static const struct h1_case cases[] = {
 	{ "dotless i in Transfer-Encoding's name (desync-guardian)",
 	  REQ("POST / HTTP/1.1\r\n" H "Transfer-Encod\xc4\xb1ng: chunked\r\n\r\n"),
 	  BAD(SL_H1_ERR_FIELD_NAME, 400) },
-	{ "control character before a name", REQ("POST / HTTP/1.1\r\n" H
-						  "\x01Transfer-Encoding: chunked\r\n\r\n"),
+	{ "control character before a name",
+	  REQ("POST / HTTP/1.1\r\n" H "\x01Transfer-Encoding: chunked\r\n\r\n"),
 	  BAD(SL_H1_ERR_FIELD_NAME, 400) },
 	{ "backspace in a name",
 	  REQ("POST / HTTP/1.1\r\n" H "Transfer-Encoding\b: chunked\r\n\r\n"),
@@ -352,7 +347,7 @@ static const struct h1_case cases[] = {
 	  BAD(SL_H1_ERR_FIELD_VALUE, 400) },
 	{ "VT before chunked",
 	  REQ("POST / HTTP/1.1\r\n" H TE "\x0b"
-				      "chunked\r\n\r\n0\r\n\r\n"),
+	      "chunked\r\n\r\n0\r\n\r\n"),
 	  BAD(SL_H1_ERR_FIELD_VALUE, 400) },
 	{ "chunked\\x11 (desync-guardian)",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\x11\r\n\r\n0\r\n\r\n"),
@@ -362,7 +357,8 @@ static const struct h1_case cases[] = {
 	  BAD(SL_H1_ERR_FIELD_VALUE, 400) },
 
 	/* ---- Host ---- */
-	{ "HTTP/1.1 without Host", REQ("GET / HTTP/1.1\r\n\r\n"), BAD(SL_H1_ERR_HOST_MISSING, 400) },
+	{ "HTTP/1.1 without Host", REQ("GET / HTTP/1.1\r\n\r\n"),
+	  BAD(SL_H1_ERR_HOST_MISSING, 400) },
 	{ "two Host fields", REQ("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n"),
 	  BAD(SL_H1_ERR_HOST_DUPLICATE, 400) },
 	{ "Host with a space", REQ("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"),
@@ -396,7 +392,8 @@ static const struct h1_case cases[] = {
 	{ "Content-Length: 1000.1000 (desync-guardian)",
 	  REQ("POST / HTTP/1.1\r\n" H "Content-Length: 1000.1000\r\n\r\n"),
 	  BAD(SL_H1_ERR_CL_INVALID, 400) },
-	{ "Content-Length with a plus sign", REQ("POST / HTTP/1.1\r\n" H "Content-Length: +5\r\n\r\n"),
+	{ "Content-Length with a plus sign",
+	  REQ("POST / HTTP/1.1\r\n" H "Content-Length: +5\r\n\r\n"),
 	  BAD(SL_H1_ERR_CL_INVALID, 400) },
 	{ "negative Content-Length", REQ("POST / HTTP/1.1\r\n" H "Content-Length: -1\r\n\r\n"),
 	  BAD(SL_H1_ERR_CL_INVALID, 400) },
@@ -424,8 +421,8 @@ static const struct h1_case cases[] = {
 	{ "CL then TE",
 	  REQ("POST / HTTP/1.1\r\n" H "Content-Length: 4\r\n" TE "chunked\r\n\r\n0\r\n\r\n"),
 	  BAD(SL_H1_ERR_TE_AND_CL, 400) },
-	{ "TE in HTTP/1.0 (HAProxy c2)",
-	  REQ("POST / HTTP/1.0\r\n" TE "chunked\r\n\r\n0\r\n\r\n"), BAD(SL_H1_ERR_TE_HTTP10, 400) },
+	{ "TE in HTTP/1.0 (HAProxy c2)", REQ("POST / HTTP/1.0\r\n" TE "chunked\r\n\r\n0\r\n\r\n"),
+	  BAD(SL_H1_ERR_TE_HTTP10, 400) },
 	{ "chunked, chunked (HAProxy c6)",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked, chunked\r\n\r\n0\r\n\r\n"),
 	  BAD(SL_H1_ERR_TE_CHUNKED_TWICE, 400) },
@@ -465,7 +462,8 @@ static const struct h1_case cases[] = {
 	{ "TE chunked with a parameter", REQ("POST / HTTP/1.1\r\n" H TE "chunked;q=1\r\n\r\n"),
 	  BAD(SL_H1_ERR_TE_INVALID, 400) },
 	{ "TE chunked chunked (space-separated)",
-	  REQ("POST / HTTP/1.1\r\n" H TE "chunked chunked\r\n\r\n"), BAD(SL_H1_ERR_TE_INVALID, 400) },
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked chunked\r\n\r\n"),
+	  BAD(SL_H1_ERR_TE_INVALID, 400) },
 	{ "TE quoted \"chunked\"", REQ("POST / HTTP/1.1\r\n" H TE "\"chunked\"\r\n\r\n"),
 	  BAD(SL_H1_ERR_TE_INVALID, 400) },
 	{ "Connection naming Content-Length",
@@ -490,8 +488,8 @@ static const struct h1_case cases[] = {
 	  BAD(SL_H1_ERR_CHUNK_SIZE, 400) },
 	{ "empty chunk size", REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n\r\nhello\r\n"),
 	  BAD(SL_H1_ERR_CHUNK_SIZE, 400) },
-	{ "space before the chunk size", REQ("POST / HTTP/1.1\r\n" H TE
-					      "chunked\r\n\r\n 5\r\nhello\r\n"),
+	{ "space before the chunk size",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n 5\r\nhello\r\n"),
 	  BAD(SL_H1_ERR_CHUNK_SIZE, 400) },
 	{ "space after the chunk size, no extension",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n5 \r\nhello\r\n0\r\n\r\n"),
@@ -559,6 +557,18 @@ static const struct h1_case cases[] = {
 	{ "NUL in a trailer value",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\nX: a\0\r\n\r\n"),
 	  BAD(SL_H1_ERR_FIELD_VALUE, 400) },
+	{ "Content-Length in trailers",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\nContent-Length: 5\r\n\r\n"),
+	  BAD(SL_H1_ERR_TRAILER_FIELD, 400) },
+	{ "Transfer_Encoding in trailers",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\ntransfer_encoding: x\r\n\r\n"),
+	  BAD(SL_H1_ERR_TRAILER_FIELD, 400) },
+	{ "Host in trailers", REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\nHOST: b\r\n\r\n"),
+	  BAD(SL_H1_ERR_TRAILER_FIELD, 400) },
+	{ "trailer names that only start like framing fields are fine",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\nHosts: b\r\n"
+	      "Content-Length-X: 1\r\nTransfer-Encodings: y\r\n\r\n"),
+	  .body = SL_H1_BODY_CHUNKED, .flags = KA, .data = "" },
 	{ "trailer with an empty name",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\n: a\r\n\r\n"),
 	  BAD(SL_H1_ERR_FIELD_NAME, 400) },
@@ -587,8 +597,8 @@ static const struct h1_case cases[] = {
 	{ "204 has no body", RESP("HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 200 OK\r\n"),
 	  .msg_status = 204, .body = SL_H1_BODY_NONE, .flags = KA, .rest = "HTTP/1.1 200 OK\r\n" },
 	{ "304 with Content-Length has no body",
-	  RESP("HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n"),
-	  .body = SL_H1_BODY_NONE, .length = 100, .flags = KA, .rest = "" },
+	  RESP("HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n"), .body = SL_H1_BODY_NONE,
+	  .length = 100, .flags = KA, .rest = "" },
 	{ "100 Continue is interim", RESP("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),
 	  .msg_status = 100, .body = SL_H1_BODY_NONE, .flags = KA | SL_H1_F_INTERIM },
 	{ "101 to websocket",
@@ -600,8 +610,9 @@ static const struct h1_case cases[] = {
 	{ "response to HEAD with Content-Length",
 	  RESP("HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n"), .answers = SL_HTTP_HEAD,
 	  .body = SL_H1_BODY_NONE, .length = 1234, .flags = KA, .rest = "" },
-	{ "response to HEAD, chunked", RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
-	  .answers = SL_HTTP_HEAD, .body = SL_H1_BODY_NONE, .flags = KA },
+	{ "response to HEAD, chunked",
+	  RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), .answers = SL_HTTP_HEAD,
+	  .body = SL_H1_BODY_NONE, .flags = KA },
 	{ "200 to CONNECT is a tunnel",
 	  RESP("HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x01"),
 	  .answers = SL_HTTP_CONNECT, .body = SL_H1_BODY_NONE, .flags = KA | SL_H1_F_TUNNEL,
@@ -614,8 +625,9 @@ static const struct h1_case cases[] = {
 	  .msg_status = 200, .body = SL_H1_BODY_LENGTH, .flags = KA },
 	{ "status line with an empty reason", RESP("HTTP/1.1 404 \r\nContent-Length: 0\r\n\r\n"),
 	  .msg_status = 404, .body = SL_H1_BODY_LENGTH, .flags = KA },
-	{ "response Connection: close", RESP("HTTP/1.1 200 OK\r\nConnection: close\r\n"
-					      "Content-Length: 0\r\n\r\n"),
+	{ "response Connection: close",
+	  RESP("HTTP/1.1 200 OK\r\nConnection: close\r\n"
+	       "Content-Length: 0\r\n\r\n"),
 	  .body = SL_H1_BODY_LENGTH, .flags = 0 },
 	{ "response with TE and CL (HAProxy s1) is refused",
 	  RESP("HTTP/1.1 200 Ok\r\nTransfer-Encoding: chunked\r\nContent-Length: 30\r\n\r\n"
@@ -761,8 +773,8 @@ static void check_str(const struct h1_case *c, const char *mode, const char *wha
 	if (!want)
 		return;
 	if (got.len != strlen(want) || (got.len && memcmp(got.p, want, got.len)))
-		fail_msg("%s [%s]: %s is \"%.*s\", want \"%s\"", c->desc, mode, what,
-			 (int)got.len, got.p ? got.p : "", want);
+		fail_msg("%s [%s]: %s is \"%.*s\", want \"%s\"", c->desc, mode, what, (int)got.len,
+			 got.p ? got.p : "", want);
 }
 
 static void check(const struct h1_case *c, const char *mode, const struct outcome *o)
@@ -774,7 +786,8 @@ static void check(const struct h1_case *c, const char *mode, const struct outcom
 			 sl_h1_err_name(o->err), c->rc, sl_h1_err_name(c->err));
 	if (c->rc == -EBADMSG) {
 		if (o->status != c->status)
-			fail_msg("%s [%s]: status %d, want %d", c->desc, mode, o->status, c->status);
+			fail_msg("%s [%s]: status %d, want %d", c->desc, mode, o->status,
+				 c->status);
 		return;
 	}
 	if (o->head_done == c->partial_head)
@@ -814,7 +827,8 @@ static void check(const struct h1_case *c, const char *mode, const struct outcom
 		fail_msg("%s [%s]: body \"%.*s\", want \"%s\"", c->desc, mode, (int)o->ndata,
 			 o->data, c->data);
 	if (c->rest && c->rc == 0 &&
-	    (c->len - o->end != strlen(c->rest) || memcmp(c->in + o->end, c->rest, c->len - o->end)))
+	    (c->len - o->end != strlen(c->rest) ||
+	     memcmp(c->in + o->end, c->rest, c->len - o->end)))
 		fail_msg("%s [%s]: rest \"%.*s\", want \"%s\"", c->desc, mode,
 			 (int)(c->len - o->end), c->in + o->end, c->rest);
 }
@@ -1067,12 +1081,9 @@ static void test_api_misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table),
-		cmocka_unit_test(test_hop_by_hop),
-		cmocka_unit_test(test_pipelined),
-		cmocka_unit_test(test_interim_then_final),
-		cmocka_unit_test(test_body_kinds),
-		cmocka_unit_test(test_chunk_limits),
+		cmocka_unit_test(test_table),	   cmocka_unit_test(test_hop_by_hop),
+		cmocka_unit_test(test_pipelined),  cmocka_unit_test(test_interim_then_final),
+		cmocka_unit_test(test_body_kinds), cmocka_unit_test(test_chunk_limits),
 		cmocka_unit_test(test_api_misuse),
 	};
 

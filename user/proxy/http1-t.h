@@ -97,6 +97,7 @@ enum sl_h1_err {
 	SL_H1_ERR_CHUNK_LINE_TOO_LONG,
 	SL_H1_ERR_CHUNK_CRLF, /* chunk data not followed by CRLF */
 	SL_H1_ERR_TRAILER_TOO_LARGE, /* bytes or fields over the head limits */
+	SL_H1_ERR_TRAILER_FIELD, /* Content-Length, Transfer-Encoding or Host in trailers */
 	SL_H1_ERR__COUNT,
 };
 
@@ -185,6 +186,8 @@ struct sl_h1_body {
 	size_t line; /* bytes of the current chunk-size line */
 	size_t max_chunk_line;
 	size_t trailer_bytes, trailer_fields, max_trailer, max_fields;
+	char trl_name[17]; /* the trailer field name being read, lowercase, "_" as "-" */
+	size_t trl_name_len; /* its length, possibly above sizeof(trl_name) */
 	enum sl_h1_err err;
 	int reply_status;
 };

@@ -55,6 +55,7 @@ static const char *const err_names[SL_H1_ERR__COUNT] = {
 	[SL_H1_ERR_CHUNK_LINE_TOO_LONG] = "chunk-size line too long",
 	[SL_H1_ERR_CHUNK_CRLF] = "chunk data not followed by CRLF",
 	[SL_H1_ERR_TRAILER_TOO_LARGE] = "trailer section too large",
+	[SL_H1_ERR_TRAILER_FIELD] = "framing or routing field in trailers",
 };
 
 const char *sl_h1_err_name(enum sl_h1_err err)

@@ -67,9 +67,10 @@
  *    and after ";" and "=", so "5 ;a=b" is accepted but "5 " before CRLF is not
  *    (HAProxy accepts the latter; llhttp does not). Extension names are tokens, values
  *    tokens or quoted strings. Chunk data must be followed by CRLF exactly. Trailer
- *    fields follow the field-line rules above, within the head's limits. The last-chunk
- *    and trailer section are validated but not interpreted: trailers are forwarded as
- *    received and never merged into the head.
+ *    fields follow the field-line rules above, within the head's limits, and may not be
+ *    Content-Length, Transfer-Encoding or Host (or their "_" lookalikes): a next hop
+ *    that merged them into the head would frame or route by them. Otherwise trailers
+ *    are validated, not interpreted: they are forwarded as received, never merged.
  *
  * Usage (a request on a connection; the buffer keeps the head's bytes in place until
  * the head is complete):

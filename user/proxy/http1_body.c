@@ -200,6 +200,28 @@ static int size_line_byte(struct sl_h1_body *b, unsigned char c)
 	}
 }
 
+static void trl_name_add(struct sl_h1_body *b, unsigned char c)
+{
+	if (b->trl_name_len < sizeof(b->trl_name))
+		b->trl_name[b->trl_name_len] = c == '_' ? '-' : h1_lower(c);
+	b->trl_name_len++;
+}
+
+/* Trailers are forwarded, never merged into the head here; but a next hop that merges
+ * them would take a Content-Length, Transfer-Encoding or Host arriving after the body
+ * for framing or routing (RFC 9110 section 6.5.1 forbids both), so they are refused,
+ * with the head's "_" lookalikes. */
+static bool trl_name_forbidden(const struct sl_h1_body *b)
+{
+	static const char *const names[] = { "content-length", "transfer-encoding", "host" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == b->trl_name_len &&
+		    !memcmp(b->trl_name, names[i], b->trl_name_len))
+			return true;
+	return false;
+}
+
 /* trailer-section = *( field-line CRLF ) CRLF, with the head's field-line rules. */
 static int trailer_byte(struct sl_h1_body *b, unsigned char c)
 {
@@ -212,6 +234,8 @@ static int trailer_byte(struct sl_h1_body *b, unsigned char c)
 		} else if (h1_is_tchar(c)) {
 			if (++b->trailer_fields > b->max_fields)
 				return body_fail(b, SL_H1_ERR_TRAILER_TOO_LARGE);
+			b->trl_name_len = 0;
+			trl_name_add(b, c);
 			b->state = B_TRL_NAME;
 		} else {
 			return body_fail(b,
@@ -219,13 +243,17 @@ static int trailer_byte(struct sl_h1_body *b, unsigned char c)
 		}
 		return 0;
 	case B_TRL_NAME:
+		if (c == ':' && trl_name_forbidden(b))
+			return body_fail(b, SL_H1_ERR_TRAILER_FIELD);
 		if (c == ':')
 			b->state = B_TRL_VALUE;
+		else if (h1_is_tchar(c))
+			trl_name_add(b, c);
 		else if (h1_is_ws(c))
 			return body_fail(b, SL_H1_ERR_FIELD_SPACE);
 		else if (c == '\r')
 			return body_fail(b, SL_H1_ERR_FIELD_NO_COLON);
-		else if (!h1_is_tchar(c))
+		else
 			return body_fail(b, SL_H1_ERR_FIELD_NAME);
 		return 0;
 	case B_TRL_VALUE:

@@ -207,15 +207,16 @@ static int note_connection(struct sl_h1_parser *p, struct sl_h1_head *h, struct 
 	return 0;
 }
 
-static bool list_has(struct sl_str v, const char *lit)
+/* Whether list v has the element lit; with `versioned`, elements are Upgrade's
+ * protocol-name ["/" protocol-version] and only the name is compared. */
+static bool list_has(struct sl_str v, const char *lit, bool versioned)
 {
 	struct h1_list l;
 	struct sl_str e;
 
 	h1_list_init(&l, v);
 	while (h1_list_next(&l, &e)) {
-		/* Upgrade elements are protocol-name ["/" protocol-version]. */
-		const char *slash = e.len ? memchr(e.p, '/', e.len) : NULL;
+		const char *slash = versioned && e.len ? memchr(e.p, '/', e.len) : NULL;
 
 		if (slash)
 			e.len = (size_t)(slash - e.p);
@@ -255,9 +256,9 @@ static int gather(struct sl_h1_parser *p, struct sl_h1_head *h, struct h1_facts 
 				return r;
 		} else if (h1_ieq(fl->name, "upgrade")) {
 			f->upgrade = true;
-			f->websocket |= list_has(fl->value, "websocket");
+			f->websocket |= list_has(fl->value, "websocket", true);
 		} else if (h1_ieq(fl->name, "expect")) {
-			f->expect_continue |= list_has(fl->value, "100-continue");
+			f->expect_continue |= list_has(fl->value, "100-continue", false);
 		}
 	}
 	return 0;
