@@ -151,6 +151,9 @@ static const struct h1_case cases[] = {
 	  REQ("GET / HTTP/1.1\r\n" H "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
 	      "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"),
 	  .flags = KA | SL_H1_F_UPGRADE },
+	{ "Upgrade with a version",
+	  REQ("GET / HTTP/1.1\r\n" H "Connection: upgrade\r\nUpgrade: h2c, WebSocket/13\r\n\r\n"),
+	  .flags = KA | SL_H1_F_UPGRADE | SL_H1_F_WEBSOCKET },
 	{ "Upgrade without Connection: upgrade is not one",
 	  REQ("GET / HTTP/1.1\r\n" H "Upgrade: websocket\r\n\r\n"), .flags = KA },
 	{ "Upgrade in HTTP/1.0 is ignored",
@@ -184,6 +187,10 @@ static const struct h1_case cases[] = {
 	  .method_id = SL_HTTP_METHOD_OTHER, .flags = KA },
 	{ "Host with an IPv6 literal and port", REQ("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"),
 	  .authority = "[::1]:8080", .flags = KA },
+	{ "Host with %-escapes", REQ("GET / HTTP/1.1\r\nHost: %41b.c\r\n\r\n"),
+	  .authority = "%41b.c", .flags = KA },
+	{ "field names with _ that mimic nothing",
+	  REQ("GET / HTTP/1.1\r\n" H "X_Trace: 1\r\nContent_Lengtx: 2\r\n\r\n"), .flags = KA },
 	{ "empty Host", REQ("GET / HTTP/1.1\r\nHost:\r\n\r\n"), .authority = "", .flags = KA },
 	{ "field values: OWS trimmed, obs-text and HTAB kept",
 	  REQ("GET / HTTP/1.1\r\n" H "X-A: \t caf\xc3\xa9 \t x\t \r\nX-Empty:\r\n\r\n"),
@@ -261,6 +268,8 @@ static const struct h1_case cases[] = {
 	  BAD(SL_H1_ERR_TARGET, 400) },
 	{ "absolute-form with a query but no path", REQ("GET http://a?q HTTP/1.1\r\n" H "\r\n"),
 	  BAD(SL_H1_ERR_TARGET, 400) },
+	{ "absolute-form scheme not starting with a letter",
+	  REQ("GET 1http://a/ HTTP/1.1\r\n" H "\r\n"), BAD(SL_H1_ERR_TARGET, 400) },
 	{ "CONNECT with Content-Length",
 	  REQ("CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\nContent-Length: 0\r\n\r\n"),
 	  BAD(SL_H1_ERR_CONNECT_BODY, 400) },
@@ -372,6 +381,17 @@ static const struct h1_case cases[] = {
 	{ "Host with an empty port", REQ("GET / HTTP/1.1\r\nHost: a:\r\n\r\n"),
 	  BAD(SL_H1_ERR_HOST_INVALID, 400) },
 	{ "Host with a path", REQ("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n"),
+	  BAD(SL_H1_ERR_HOST_INVALID, 400) },
+
+	{ "Host with an empty IP literal", REQ("GET / HTTP/1.1\r\nHost: []\r\n\r\n"),
+	  BAD(SL_H1_ERR_HOST_INVALID, 400) },
+	{ "Host with an unclosed IP literal", REQ("GET / HTTP/1.1\r\nHost: [::1\r\n\r\n"),
+	  BAD(SL_H1_ERR_HOST_INVALID, 400) },
+	{ "Host with a bad IP literal", REQ("GET / HTTP/1.1\r\nHost: [::g]\r\n\r\n"),
+	  BAD(SL_H1_ERR_HOST_INVALID, 400) },
+	{ "Host with a bad %-escape", REQ("GET / HTTP/1.1\r\nHost: a%zz\r\n\r\n"),
+	  BAD(SL_H1_ERR_HOST_INVALID, 400) },
+	{ "Host with a truncated %-escape", REQ("GET / HTTP/1.1\r\nHost: a%4\r\n\r\n"),
 	  BAD(SL_H1_ERR_HOST_INVALID, 400) },
 
 	/* ---- Content-Length ---- */
@@ -569,6 +589,28 @@ static const struct h1_case cases[] = {
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\nHosts: b\r\n"
 	      "Content-Length-X: 1\r\nTransfer-Encodings: y\r\n\r\n"),
 	  .body = SL_H1_BODY_CHUNKED, .flags = KA, .data = "" },
+	{ "control character in a quoted-pair",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n1;a=\"\\\x01\"\r\nx\r\n"),
+	  BAD(SL_H1_ERR_CHUNK_EXT, 400) },
+	{ "junk after a quoted extension value",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n1;a=\"b\"c\r\nx\r\n"),
+	  BAD(SL_H1_ERR_CHUNK_EXT, 400) },
+	{ "quote after an extension token",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n1;a=b\"\r\nx\r\n"),
+	  BAD(SL_H1_ERR_CHUNK_EXT, 400) },
+	{ "space after an extension value, then CRLF",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n1;a=b \r\nx\r\n"),
+	  BAD(SL_H1_ERR_CHUNK_EXT, 400) },
+	{ "non-token character in a trailer name",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\nX@: 1\r\n\r\n"),
+	  BAD(SL_H1_ERR_FIELD_NAME, 400) },
+	{ "bare CR in a trailer",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\nX: a\rb\r\n\r\n"),
+	  BAD(SL_H1_ERR_BARE_CR, 400) },
+	{ "trailer section over max_head",
+	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\n"
+	      "X: 0123456789012345678901234567890123456789012345678901234567890123\r\n\r\n"),
+	  .lim = &small, BAD(SL_H1_ERR_TRAILER_TOO_LARGE, 400) },
 	{ "trailer with an empty name",
 	  REQ("POST / HTTP/1.1\r\n" H TE "chunked\r\n\r\n0\r\n: a\r\n\r\n"),
 	  BAD(SL_H1_ERR_FIELD_NAME, 400) },
@@ -642,6 +684,11 @@ static const struct h1_case cases[] = {
 	{ "response with two Content-Lengths",
 	  RESP("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n"),
 	  BAD(SL_H1_ERR_CL_DUPLICATE, 502) },
+	{ "response with an empty TE element",
+	  RESP("HTTP/1.1 200 OK\r\nTransfer-Encoding: ,chunked\r\n\r\n0\r\n\r\n"),
+	  BAD(SL_H1_ERR_TE_INVALID, 502) },
+	{ "status line without a space", RESP("HTTP/1.1\r\n\r\n"),
+	  BAD(SL_H1_ERR_STATUS_LINE, 502) },
 	{ "status 600", RESP("HTTP/1.1 600 Odd\r\n\r\n"), BAD(SL_H1_ERR_STATUS, 502) },
 	{ "status 099", RESP("HTTP/1.1 099 Odd\r\n\r\n"), BAD(SL_H1_ERR_STATUS, 502) },
 	{ "two-digit status", RESP("HTTP/1.1 20 OK\r\n\r\n"), BAD(SL_H1_ERR_STATUS_LINE, 502) },
@@ -1053,6 +1100,7 @@ static void test_api_misuse(void **state)
 	assert_int_equal(lim.max_fields, 100);
 	assert_int_equal(sl_h1_parser_init(&p, SL_H1_REQUEST, NULL, fields, MAXF - 1), -EINVAL);
 	assert_int_equal(sl_h1_parser_init(&p, SL_H1_REQUEST, NULL, NULL, MAXF), -EINVAL);
+	assert_int_equal(sl_h1_parser_init(&p, (enum sl_h1_kind)7, NULL, fields, MAXF), -EINVAL);
 	lim.max_length = UINT64_MAX;
 	assert_int_equal(sl_h1_parser_init(&p, SL_H1_REQUEST, &lim, fields, MAXF), -EINVAL);
 	sl_h1_limits_default(&lim);

@@ -51,11 +51,11 @@ struct sl_http_field {
 };
 
 struct sl_http_msg {
-	/* Requests. scheme is empty when the request did not say (HTTP/1.1 origin-form:
-	 * the scheme is the connection's, http or https). authority is the target's
-	 * authority, else the Host field's value (possibly empty). path is empty for
-	 * CONNECT, "*" for a server-wide OPTIONS, otherwise starts with "/" and carries
-	 * the query. */
+	/* Requests. scheme is as received (compare it case-insensitively), or empty when
+	 * the request did not say (HTTP/1.1 origin-form: the scheme is the connection's,
+	 * http or https). authority is the target's authority, else the Host field's
+	 * value (possibly empty). path is empty for CONNECT, "*" for a server-wide
+	 * OPTIONS, otherwise starts with "/" and carries the query. */
 	enum sl_http_method method;
 	struct sl_str method_name;
 	struct sl_str scheme, authority, path;

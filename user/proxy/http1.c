@@ -172,7 +172,8 @@ static bool target_bytes_ok(const char *s, size_t n)
 	return true;
 }
 
-/* request-line = method SP request-target SP HTTP-version, in buf[s, e). */
+/* request-line = method SP request-target SP HTTP-version, in buf[s, e). The scan in
+ * sl_h1_parse_head() has already refused a target longer than max_uri. */
 static int check_request_line(struct sl_h1_parser *p, const char *buf, size_t s, size_t e)
 {
 	const char *sp2;
@@ -189,8 +190,6 @@ static int check_request_line(struct sl_h1_parser *p, const char *buf, size_t s,
 	sp2 = memchr(buf + t, ' ', e - t);
 	if (!sp2 || sp2 == buf + t)
 		return h1_fail(p, SL_H1_ERR_REQUEST_LINE);
-	if ((size_t)(sp2 - buf) - t > p->lim.max_uri)
-		return h1_fail(p, SL_H1_ERR_URI_TOO_LONG);
 	if (memchr(sp2 + 1, ' ', (size_t)(buf + e - sp2 - 1)))
 		return h1_fail(p, SL_H1_ERR_REQUEST_LINE);
 	err = parse_version(sp2 + 1, (size_t)(buf + e - sp2 - 1), &p->version);
