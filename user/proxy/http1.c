@@ -232,9 +232,8 @@ static int check_status_line(struct sl_h1_parser *p, const char *buf, size_t s, 
 	return 0;
 }
 
-/* field-line = field-name ":" OWS field-value OWS, in buf[s, e), s < e. Shared with
- * nothing: trailers are checked byte by byte by the body decoder, with the same
- * rules. */
+/* field-line = field-name ":" OWS field-value OWS, in buf[s, e), s < e. Trailer lines
+ * obey the same rules, checked byte by byte in http1_body.c. */
 static int check_field_line(struct sl_h1_parser *p, const char *buf, size_t s, size_t e)
 {
 	size_t i = s;

@@ -120,7 +120,7 @@ void sl_h1_parser_reset(struct sl_h1_parser *p, enum sl_http_method answers);
  *	   (400, 413, 414, 431, 501 or 505 for requests, 502 for responses). Every later
  *	   call returns -EBADMSG again.
  *	-EINVAL: misuse (len smaller than before, or a head already returned).
- * h is written only when 0 is returned. */
+ * h is meaningful only when 0 is returned. */
 int sl_h1_parse_head(struct sl_h1_parser *p, const char *buf, size_t len, struct sl_h1_head *h);
 
 /* The error's name for logs and tests: "bare LF", "Content-Length duplicate", ... */
