@@ -12,7 +12,8 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -D_GNU_SOURCE 
 LDLIBS_LIB := -lyaml
 LDLIBS_AGENT := -lbpf -lelf -lz -lmnl -lyaml
 
-LIB_SRCS := $(sort $(wildcard user/common/*.c user/model/*.c user/config/*.c user/state/*.c))
+LIB_SRCS := $(sort $(wildcard user/common/*.c user/model/*.c user/config/*.c user/state/*.c \
+			      user/proxy/*.c))
 AGENT_SRCS := $(sort $(wildcard user/agent/*.c))
 CTL_SRCS := $(sort $(wildcard user/ctl/*.c))
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
