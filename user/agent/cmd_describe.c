@@ -58,14 +58,15 @@ static void describe_policy(struct sl_agent *a, struct sl_request *r, const char
 	sl_buf_printf(&r->out, "Action:       %s%s\n", action_names[ap->action],
 		      ap->dry_run ? " (dry-run: flagged only, no effect on verdicts)" : "");
 	sl_buf_printf(&r->out, "Scope:        %s",
-		      !strcmp(o->meta.ns, a->root_ns) ? "every namespace (root namespace)" :
-							"namespace");
+		      !strcmp(o->meta.ns, a->root_ns) ? "every namespace (root namespace)"
+						      : "namespace");
 	if (strcmp(o->meta.ns, a->root_ns))
 		sl_buf_printf(&r->out, " %s", o->meta.ns);
 	if (ap->has_selector) {
 		sl_buf_printf(&r->out, ", pods with");
 		for (size_t i = 0; i < ap->nselector; i++)
-			sl_buf_printf(&r->out, " %s=%s", ap->selector[i].key, ap->selector[i].value);
+			sl_buf_printf(&r->out, " %s=%s", ap->selector[i].key,
+				      ap->selector[i].value);
 	} else {
 		sl_buf_printf(&r->out, ", every pod");
 	}
@@ -115,8 +116,9 @@ void sl_cmd_describe(struct sl_agent *a, struct sl_request *r)
 	}
 	if (!res || !name ||
 	    (strcmp(res, "service") && strcmp(res, "services") && strcmp(res, "svc"))) {
-		sl_buf_printf(&r->err, "error: usage: sluicectl describe service|authorizationpolicy "
-				       "NAMESPACE/NAME\n");
+		sl_buf_printf(&r->err,
+			      "error: usage: sluicectl describe service|authorizationpolicy "
+			      "NAMESPACE/NAME\n");
 		r->status = 2;
 		return;
 	}
