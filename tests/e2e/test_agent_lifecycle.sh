@@ -18,15 +18,15 @@ svc_yaml echo $VIP node1-p1 >"$T_TMP/svc.yaml"
 tb ctl node1 -- apply -f "$T_TMP/svc.yaml" >/dev/null || exit 1
 CG=$TB_NODE_node1_CGROUP
 
-# one_per_hook: exactly one program at each of the 11 hooks of the node cgroup.
+# one_per_hook: exactly one program at each of the 12 hooks of the node cgroup.
 one_per_hook() {
 	local out h
 	out=$(bpftool cgroup show "$CG")
 	for h in inet4_connect inet6_connect udp4_sendmsg udp6_sendmsg udp4_recvmsg udp6_recvmsg \
-		inet4_getpeername inet6_getpeername sock_ops inet_egress inet_ingress; do
+		inet4_getpeername inet6_getpeername sock_ops inet_egress inet_ingress getsockopt; do
 		assert_eq "$(grep -c "cgroup_$h " <<<"$out")" 1 "programs at $h" || return 1
 	done
-	assert_eq "$(grep -c ' sl_' <<<"$out")" 11 "programs in all" || return 1
+	assert_eq "$(grep -c ' sl_' <<<"$out")" 12 "programs in all" || return 1
 }
 
 # map_ids: the ids of the pinned maps (they must survive restarts unchanged).
