@@ -234,7 +234,7 @@ static int l7_gate(const struct sl_object *o, bool l7, char *err, size_t errlen)
 	if (o->kind == SL_KIND_VIRTUAL_SERVICE && o->vs.nhttp) {
 		what = "VirtualService";
 		pos = o->vs.http_pos;
-		snprintf(path, sizeof(path), "spec.http: HTTP routes");
+		snprintf(path, sizeof(path), "spec.http (HTTP routes)");
 	} else if (o->kind == SL_KIND_DESTINATION_RULE) {
 		what = "DestinationRule";
 		if (!traffic_policy_l7(&o->dr.policy, "spec.trafficPolicy", path, sizeof(path),
