@@ -451,7 +451,7 @@ static int d_fault(struct d_ctx *c, const struct yt_node *n, struct sl_http_faul
 /* Field `key` of route `hm` decoded by fn into `out`, with the path extended. */
 #define SUB(key, fn, out)                                                                          \
 	do {                                                                                       \
-		const struct yt_node *sub_ = d_get(hm, key);                                       \
+		const struct yt_node *sub_ = r ? NULL : d_get(hm, key);                            \
 		size_t mark_;                                                                      \
 		if (!r && sub_) {                                                                  \
 			mark_ = d_push_key(c, key);                                                \
