@@ -220,6 +220,99 @@ static void test_txn_rollback(void **state)
 	sl_store_free(&st);
 }
 
+/* The L7 gate: without sluice-proxy, HTTP routes and L7-only DestinationRule settings
+ * fail the compile, naming the field; with it (opts.l7), they compile; L4 config is
+ * untouched either way. */
+static void test_l7_gate(void **state)
+{
+	static const struct {
+		const char *yaml;
+		const char *want;
+	} refused[] = {
+		{ "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+		  "metadata: {name: web, namespace: shop}\nspec:\n  hosts: [web]\n"
+		  "  tcp: [{route: [{destination: {host: web}}]}]\n"
+		  "  http:\n  - route: [{destination: {host: web}}]\n",
+		  "t.yaml:7:3: VirtualService shop/web: spec.http (HTTP routes) needs sluice-proxy (the "
+		  "L7 proxy is not enabled on this node)" },
+		{ "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+		  "metadata: {name: web, namespace: shop}\nspec:\n  host: web\n"
+		  "  trafficPolicy:\n    loadBalancer: {consistentHash: {httpCookie: {name: u}}}\n",
+		  "t.yaml:7:37: DestinationRule shop/web: "
+		  "spec.trafficPolicy.loadBalancer.consistentHash.httpCookie needs sluice-proxy" },
+		{ "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+		  "metadata: {name: web, namespace: shop}\nspec:\n  host: web\n"
+		  "  trafficPolicy:\n    connectionPool:\n      tcp:\n        maxConnections: 5\n"
+		  "        idleTimeout: 0s\n",
+		  "t.yaml:10:9: DestinationRule shop/web: "
+		  "spec.trafficPolicy.connectionPool.tcp.idleTimeout needs sluice-proxy" },
+		{ "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+		  "metadata: {name: web, namespace: shop}\nspec:\n  host: web\n"
+		  "  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 80}\n"
+		  "      connectionPool: {http: {maxRetries: 1}}\n",
+		  "t.yaml:9:24: DestinationRule shop/web: "
+		  "spec.trafficPolicy.portLevelSettings[0].connectionPool.http needs sluice-proxy" },
+		{ "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+		  "metadata: {name: web, namespace: shop}\nspec:\n  host: web\n"
+		  "  subsets:\n  - name: v1\n  - name: v2\n    trafficPolicy:\n"
+		  "      portLevelSettings:\n      - port: {number: 80}\n"
+		  "        outlierDetection: {consecutive5xxErrors: 3}\n",
+		  "t.yaml:12:9: DestinationRule shop/web: "
+		  "spec.subsets[1].trafficPolicy.portLevelSettings[0].outlierDetection needs "
+		  "sluice-proxy" },
+	};
+	struct sl_compile_opts l7 = { .l7 = true }, l4 = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct sl_store st = {};
+		struct sl_compiled c = {};
+		char err[512] = "";
+
+		apply(&st, svc_yaml);
+		apply(&st, refused[i].yaml);
+		/* NULL options are the default: no proxy. */
+		assert_int_equal(sl_compile(&st, NULL, &c, err, sizeof(err)), -EINVAL);
+		if (strncmp(err, refused[i].want, strlen(refused[i].want)))
+			fail_msg("got \"%s\", want \"%s\"", err, refused[i].want);
+		assert_int_equal(c.fe.used, 0);
+		err[0] = '\0';
+		assert_int_equal(sl_compile(&st, &l4, &c, err, sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "(the L7 proxy is not enabled on this node)"));
+		assert_int_equal(sl_compile(&st, &l7, &c, err, sizeof(err)), 0);
+		assert_int_equal(c.fe.used, 4);
+		sl_compiled_free(&c);
+		sl_store_free(&st);
+	}
+
+	/* L4 only: tcp routes, source-IP hashing, a connection cap, subsets compile as
+	 * before with or without the proxy. */
+	for (i = 0; i < 2; i++) {
+		struct sl_store st = {};
+		struct sl_compiled c = {};
+		const struct sl_frontend *fe;
+		char err[512] = "";
+
+		apply(&st, svc_yaml);
+		apply(&st, "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n"
+			   "metadata: {name: web, namespace: shop}\nspec:\n  host: web\n"
+			   "  trafficPolicy:\n    loadBalancer: {consistentHash: {useSourceIp: true}}\n"
+			   "    connectionPool: {tcp: {maxConnections: 7}}\n"
+			   "  subsets: [{name: v1, labels: {version: v1}}]\n"
+			   "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+			   "metadata: {name: web, namespace: shop}\nspec:\n  hosts: [web]\n"
+			   "  http: []\n  tcp: [{route: [{destination: {host: web}}]}]\n");
+		assert_int_equal(sl_compile(&st, i ? &l7 : NULL, &c, err, sizeof(err)), 0);
+		fe = fe_get(&c, "10.96.0.10", 80, 6);
+		assert_non_null(fe);
+		assert_non_null(fe->vs);
+		assert_int_equal(fe->routes[0].dest[0].algo, SL_ALGO_MAGLEV);
+		assert_int_equal(fe->routes[0].dest[0].max_conns, 7);
+		sl_compiled_free(&c);
+		sl_store_free(&st);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_duplicates_and_other_namespace),
 		cmocka_unit_test(test_conflicting_cluster_ip),
 		cmocka_unit_test(test_txn_rollback),
+		cmocka_unit_test(test_l7_gate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * networking.istio.io DestinationRule: the host's subsets and the traffic policy the
- * kernel can apply at connect time (load-balancing choice, source-IP Maglev hashing,
- * a connection cap). Everything else in TrafficPolicy needs the L7 proxy or mTLS and is
- * refused by name.
+ * networking.istio.io DestinationRule: the host's subsets and their traffic policies:
+ * what the kernel applies at connect time (load-balancing choice, source-IP Maglev
+ * hashing, a connection cap) and what only sluice-proxy can (HTTP hash keys; connection
+ * pool and outlier settings, in decode_dr_pool.c). mTLS, tunnels, the PROXY protocol,
+ * retry budgets, locality load balancing, warmup and ring hashing are refused by name.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -35,18 +36,23 @@ static const char *const lb_keys[] = {
 	"simple", "consistentHash", "localityLbSetting", "warmupDurationSecs", "warmup", NULL
 };
 
-static const char *const ch_keys[] = { "httpHeaderName",	 "httpCookie", "useSourceIp",
-				       "httpQueryParameterName", "ringHash",   "maglev",
-				       "minimumRingSize",	 NULL };
+static const char *const ch_keys[] = { "httpHeaderName",
+				       "httpCookie",
+				       "useSourceIp",
+				       "httpQueryParameterName",
+				       "ringHash",
+				       "maglev",
+				       "minimumRingSize",
+				       "httpHeaderRegexRewrite",
+				       NULL };
+/* The oneof hash_key: at most one may be written. */
+static const char *const hash_keys[] = { "useSourceIp", "httpHeaderName", "httpCookie",
+					 "httpQueryParameterName", NULL };
+static const char *const cookie_keys[] = { "name", "path", "ttl", NULL };
 
 static const char *const maglev_keys[] = { "tableSize", NULL };
-static const char *const pool_keys[] = { "tcp", "http", NULL };
-static const char *const tcp_keys[] = { "maxConnections",	 "connectTimeout", "tcpKeepalive",
-					"maxConnectionDuration", "idleTimeout",	   NULL };
 static const char *const subset_keys[] = { "name", "labels", "trafficPolicy", NULL };
 static const char *const port_sel_keys[] = { "number", NULL };
-
-#define L7 "needs the L7 proxy, not supported yet"
 #define RING_HASH                                                                                  \
 	"ring hash is not supported (Sluice hashes with Maglev: use consistentHash.maglev)"
 
@@ -89,25 +95,74 @@ static int d_maglev(struct d_ctx *c, const struct yt_node *m, struct sl_lb_polic
 	return 0;
 }
 
+static int d_cookie(struct d_ctx *c, const struct yt_node *ck, struct sl_hash_cookie *hc)
+{
+	int r;
+
+	r = d_want_map(c, ck);
+	if (!r)
+		r = d_check_keys(c, ck, cookie_keys);
+	if (!r)
+		r = f_str(c, ck, "name", true, &hc->name);
+	if (!r && !hc->name[0])
+		r = d_missing(c, ck, "name");
+	if (!r)
+		r = f_str(c, ck, "path", false, &hc->path);
+	if (!r && hc->path && !hc->path[0]) {
+		free(hc->path); /* "" is protobuf's "not set" */
+		hc->path = NULL;
+	}
+	/* 0s is meaningful: a session cookie. */
+	if (!r)
+		r = f_duration(c, ck, "ttl", D_DUR_ANY, &hc->ttl_ns, &hc->ttl_set);
+	return r;
+}
+
+/* httpHeaderName or httpQueryParameterName: a non-empty name ("" is not set). */
+static int f_hash_name(struct d_ctx *c, const struct yt_node *ch, const char *key, bool header,
+		       char **out)
+{
+	size_t mark;
+	int r;
+
+	r = f_str(c, ch, key, false, out);
+	if (r || !*out)
+		return r;
+	mark = d_push_key(c, key);
+	if (!(*out)[0])
+		r = d_err(c, d_get(ch, key), "cannot be empty");
+	else if (header && !d_header_name_ok(*out))
+		r = d_err(c, d_get(ch, key), "\"%s\" is not a valid HTTP header name", *out);
+	d_pop(c, mark);
+	return r;
+}
+
 static int d_consistent_hash(struct d_ctx *c, const struct yt_node *ch, struct sl_lb_policy *lb)
 {
-	const struct yt_node *v;
-	size_t mark;
+	const struct yt_node *v, *key = NULL;
+	size_t i, mark;
 	int r;
 
 	r = d_want_map(c, ch);
 	if (!r)
 		r = d_check_keys(c, ch, ch_keys);
 	if (!r)
-		r = f_refuse(c, ch, "httpHeaderName", "hashing on an HTTP header " L7);
-	if (!r)
-		r = f_refuse(c, ch, "httpCookie", "hashing on an HTTP cookie " L7);
-	if (!r)
-		r = f_refuse(c, ch, "httpQueryParameterName", "hashing on a query parameter " L7);
-	if (!r)
 		r = f_refuse(c, ch, "ringHash", RING_HASH);
 	if (!r)
 		r = f_refuse(c, ch, "minimumRingSize", RING_HASH);
+	for (i = 0; !r && hash_keys[i]; i++) {
+		v = d_get(ch, hash_keys[i]);
+		if (!v)
+			continue;
+		if (key) {
+			mark = d_push_key(c, hash_keys[i]);
+			r = d_err_key(c, v,
+				      "only one hash key can be set (useSourceIp, httpHeaderName, "
+				      "httpCookie, httpQueryParameterName)");
+			d_pop(c, mark);
+		}
+		key = v;
+	}
 	if (r)
 		return r;
 	v = d_get(ch, "useSourceIp");
@@ -118,6 +173,26 @@ static int d_consistent_hash(struct d_ctx *c, const struct yt_node *ch, struct s
 		if (r)
 			return r;
 	}
+	r = f_hash_name(c, ch, "httpHeaderName", true, &lb->hash_header);
+	if (!r)
+		r = f_hash_name(c, ch, "httpQueryParameterName", false, &lb->hash_query);
+	if (!r)
+		r = f_regex_rewrite(c, ch, "httpHeaderRegexRewrite", &lb->hash_header_rewrite);
+	if (!r && lb->hash_header_rewrite.match && !lb->hash_header)
+		r = f_refuse(c, ch, "httpHeaderRegexRewrite", "applies only with httpHeaderName");
+	if (r)
+		return r;
+	v = d_get(ch, "httpCookie");
+	if (v) {
+		mark = d_push_key(c, "httpCookie");
+		r = d_cookie(c, v, &lb->hash_cookie);
+		d_pop(c, mark);
+		if (r)
+			return r;
+		lb->hash_cookie_set = true;
+	}
+	if (key && key != d_get(ch, "useSourceIp"))
+		d_key_pos(c, key, &lb->hash_pos);
 	v = d_get(ch, "maglev");
 	if (v) {
 		mark = d_push_key(c, "maglev");
@@ -128,10 +203,10 @@ static int d_consistent_hash(struct d_ctx *c, const struct yt_node *ch, struct s
 	}
 	/* useSourceIp: false, or only maglev: there is nothing to hash, and silently
 	 * falling back to random would not be what was asked for. */
-	if (!lb->hash_source_ip)
+	if (!lb->hash_source_ip && !lb->hash_header && !lb->hash_cookie_set && !lb->hash_query)
 		return d_err(c, ch,
-			     "consistentHash needs a hash key (useSourceIp: true; the HTTP keys "
-			     "need the L7 proxy)");
+			     "consistentHash needs a hash key (useSourceIp: true, httpHeaderName, "
+			     "httpCookie or httpQueryParameterName)");
 	return 0;
 }
 
@@ -209,61 +284,26 @@ static int d_load_balancer(struct d_ctx *c, const struct yt_node *lbn, struct sl
 	return r;
 }
 
-static int d_conn_pool(struct d_ctx *c, const struct yt_node *cp, struct sl_conn_pool *pool)
-{
-	const struct yt_node *tcp;
-	size_t mark;
-	long n = 0;
-	int r;
-
-	r = d_want_map(c, cp);
-	if (!r)
-		r = d_check_keys(c, cp, pool_keys);
-	if (!r)
-		r = f_refuse(c, cp, "http", "the HTTP connection pool " L7);
-	if (r)
-		return r;
-	tcp = d_get(cp, "tcp");
-	if (!tcp)
-		return 0;
-	mark = d_push_key(c, "tcp");
-	r = d_want_map(c, tcp);
-	if (!r)
-		r = d_check_keys(c, tcp, tcp_keys);
-	if (!r)
-		r = f_refuse(c, tcp, "connectTimeout", "not supported yet");
-	if (!r)
-		r = f_refuse(c, tcp, "tcpKeepalive", "not supported yet");
-	if (!r)
-		r = f_refuse(c, tcp, "maxConnectionDuration", "not supported yet");
-	if (!r)
-		r = f_refuse(c, tcp, "idleTimeout", "not supported yet");
-	if (!r && d_get(tcp, "maxConnections")) {
-		r = f_int(c, tcp, "maxConnections", false, 1, INT32_MAX, &n);
-		if (!r) {
-			pool->set = true;
-			pool->max_connections = (uint32_t)n;
-		}
-	}
-	d_pop(c, mark);
-	return r;
-}
-
-/* loadBalancer and connectionPool of `map` (a TrafficPolicy or a PortTrafficPolicy), and
- * the refusals both share. */
+/* loadBalancer, connectionPool and outlierDetection of `map` (a TrafficPolicy or a
+ * PortTrafficPolicy), and the refusals both share. */
 static int d_policy_common(struct d_ctx *c, const struct yt_node *map, struct sl_lb_policy *lb,
-			   struct sl_conn_pool *pool)
+			   struct sl_conn_pool *pool, struct sl_outlier *outlier)
 {
 	const struct yt_node *v;
 	size_t mark;
 	int r;
 
-	r = f_refuse(c, map, "outlierDetection", "outlier detection " L7);
-	if (!r)
-		r = f_refuse(c, map, "tls",
-			     "TLS to the destination (mutual TLS) is not supported yet");
+	r = f_refuse(c, map, "tls", "TLS to the destination (mutual TLS) is not supported yet");
 	if (r)
 		return r;
+	v = d_get(map, "outlierDetection");
+	if (v) {
+		mark = d_push_key(c, "outlierDetection");
+		r = d_outlier(c, v, outlier);
+		d_pop(c, mark);
+		if (r)
+			return r;
+	}
 	v = d_get(map, "loadBalancer");
 	if (v) {
 		mark = d_push_key(c, "loadBalancer");
@@ -306,7 +346,7 @@ static int d_port_policy(struct d_ctx *c, const struct yt_node *pm, struct sl_po
 	if (r)
 		return r;
 	pp->port = (uint16_t)n;
-	return d_policy_common(c, pm, &pp->lb, &pp->pool);
+	return d_policy_common(c, pm, &pp->lb, &pp->pool, &pp->outlier);
 }
 
 static int d_port_policies(struct d_ctx *c, const struct yt_node *seq, struct sl_traffic_policy *p)
@@ -359,7 +399,7 @@ static int d_traffic_policy(struct d_ctx *c, const struct yt_node *tp, struct sl
 		r = f_refuse(c, tp, "retryBudget",
 			     "retry budgets need the L7 proxy, not supported yet");
 	if (!r)
-		r = d_policy_common(c, tp, &p->lb, &p->pool);
+		r = d_policy_common(c, tp, &p->lb, &p->pool, &p->outlier);
 	if (r)
 		return r;
 	v = d_get(tp, "portLevelSettings");

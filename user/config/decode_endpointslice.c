@@ -22,25 +22,6 @@ static const char *const ref_keys[] = { "kind",	      "namespace",	 "name",     
 					"apiVersion", "resourceVersion", "fieldPath", NULL };
 static const char *const port_keys[] = { "name", "protocol", "port", "appProtocol", NULL };
 
-static int f_tristate(struct d_ctx *c, const struct yt_node *map, const char *key,
-		      enum sl_tristate *out)
-{
-	const struct yt_node *v = d_get(map, key);
-	size_t mark;
-	bool b;
-	int r;
-
-	*out = SL_UNSET;
-	if (!v)
-		return 0;
-	mark = d_push_key(c, key);
-	r = d_bool(c, v, &b);
-	d_pop(c, mark);
-	if (!r)
-		*out = b ? SL_TRUE : SL_FALSE;
-	return r;
-}
-
 static int d_addresses(struct d_ctx *c, const struct yt_node *ep, uint8_t family,
 		       struct sl_endpoint *e)
 {

@@ -69,6 +69,8 @@ int d_ip(struct d_ctx *c, const struct yt_node *n, struct sl_ip *out);
 int f_str(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, char **out);
 int f_int(struct d_ctx *c, const struct yt_node *map, const char *key, bool required, long lo,
 	  long hi, long *out);
+/* Boolean field `key` into a tristate: SL_UNSET when absent (or null). */
+int f_tristate(struct d_ctx *c, const struct yt_node *map, const char *key, enum sl_tristate *out);
 /* String field `key` borrowed into *s (NULL when absent), its node in *vn. */
 int f_str_ref(struct d_ctx *c, const struct yt_node *map, const char *key,
 	      const struct yt_node **vn, const char **s);
@@ -135,5 +137,57 @@ int f_gateways(struct d_ctx *c, const struct yt_node *map);
 
 /* protocol: TCP (default) or UDP; SCTP and others are errors. */
 int f_protocol(struct d_ctx *c, const struct yt_node *map, uint8_t *out);
+
+/* VirtualService destination {host, subset, port.number} (decode_virtualservice.c). */
+int d_route_destination(struct d_ctx *c, const struct yt_node *dm, struct sl_route_dest *d);
+/* VirtualService http[] into vs->http (decode_http_route.c); `seq` is the node under
+ * "http", the path already extended by it. */
+int d_http_routes(struct d_ctx *c, const struct yt_node *seq, struct sl_virtual_service *vs);
+/* One HTTPMatchRequest (decode_http_match.c). */
+int d_http_match(struct d_ctx *c, const struct yt_node *mm, struct sl_http_match *m);
+
+/* DestinationRule connectionPool and outlierDetection (decode_dr_pool.c), the node
+ * under the key, path extended by it. */
+int d_conn_pool(struct d_ctx *c, const struct yt_node *cp, struct sl_conn_pool *pool);
+int d_outlier(struct d_ctx *c, const struct yt_node *od, struct sl_outlier *o);
+
+/* Values the L7 settings share (decode_http.c). */
+/* The position of the key `n` was written under (its own if it has none), for the
+ * model's L7 positions. */
+void d_key_pos(struct d_ctx *c, const struct yt_node *n, struct sl_pos *pos);
+/* Go's time.ParseDuration syntax, which Istio reads protobuf Durations with: decimal
+ * numbers with an optional fraction, each with a unit (ns, us, µs, ms, s, m, h):
+ * "1h30m", "1.5s", "100ms", and "0". Negative durations are refused. */
+int d_duration(struct d_ctx *c, const struct yt_node *n, uint64_t *ns);
+enum d_dur_rule {
+	D_DUR_MS, /* Istio's ValidateDuration: >= 1ms, a whole number of milliseconds */
+	D_DUR_MS_OR_ZERO, /* the same, or 0 (which turns the setting off) */
+	D_DUR_ANY, /* any duration >= 0 */
+};
+/* Duration field `key`: *ns and *set (may be NULL) written only when present. */
+int f_duration(struct d_ctx *c, const struct yt_node *map, const char *key, enum d_dur_rule rule,
+	       uint64_t *ns, bool *set);
+/* A number (integer or float in YAML, a number in JSON), finite. */
+int d_double(struct d_ctx *c, const struct yt_node *n, double *out);
+/* Percent field `key` ({value: 0..100}, Istio's rule: 0, or 0.0001 to 100). */
+int f_percent(struct d_ctx *c, const struct yt_node *map, const char *key, struct sl_percent *out);
+/* A StringMatch: {exact|prefix|regex: string} or {} (SL_SM_ANY); regexes checked. */
+int d_str_match(struct d_ctx *c, const struct yt_node *n, struct sl_str_match *m);
+/* RegexRewrite field `key`: match (a regex) and rewrite, both required. */
+int f_regex_rewrite(struct d_ctx *c, const struct yt_node *map, const char *key,
+		    struct sl_regex_rewrite *rw);
+/* Headers {request, response} {set, add, remove} with Istio's rules on names and values.
+ * `authority` (may be NULL) is the route's rewrite.authority: the authority may be
+ * rewritten in one place only. */
+int d_headers(struct d_ctx *c, const struct yt_node *n, const char *authority,
+	      struct sl_headers *h);
+/* An HTTP header name (RFC 9110 token characters). */
+bool d_header_name_ok(const char *s);
+
+/* Regular expressions (decode_regex.c). Istio validates them with Go's regexp package
+ * (RE2 syntax), so the decoder accepts exactly that syntax: Perl classes and flags,
+ * (?P<name>), \pN and \p{Name}, non-greedy repetitions; no backreferences or
+ * lookarounds; repetition counts up to 1000. Errors name the byte offset. */
+int d_regex(struct d_ctx *c, const struct yt_node *n, const char *re);
 
 #endif /* SLUICE_CONFIG_DECODE_INT_H */

@@ -282,6 +282,24 @@ int f_int(struct d_ctx *c, const struct yt_node *map, const char *key, bool requ
 	return r;
 }
 
+int f_tristate(struct d_ctx *c, const struct yt_node *map, const char *key, enum sl_tristate *out)
+{
+	const struct yt_node *v = d_get(map, key);
+	size_t mark;
+	bool b = false;
+	int r;
+
+	*out = SL_UNSET;
+	if (!v)
+		return 0;
+	mark = d_push_key(c, key);
+	r = d_bool(c, v, &b);
+	d_pop(c, mark);
+	if (!r)
+		*out = b ? SL_TRUE : SL_FALSE;
+	return r;
+}
+
 int f_str_ref(struct d_ctx *c, const struct yt_node *map, const char *key,
 	      const struct yt_node **vn, const char **s)
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * networking.istio.io VirtualService: the L4 part (tcp routes: match on port, client
- * labels and namespace; weighted destinations). HTTP and TLS routes need the L7 proxy and
- * are refused by name.
+ * networking.istio.io VirtualService: hosts, tcp routes (match on port, client labels
+ * and namespace; weighted destinations) and http routes (decode_http_route.c). TLS
+ * routes are refused by name.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -97,7 +97,7 @@ static int d_l4_match(struct d_ctx *c, const struct yt_node *mm, struct sl_l4_ma
 	return r;
 }
 
-static int d_destination(struct d_ctx *c, const struct yt_node *dm, struct sl_route_dest *d)
+int d_route_destination(struct d_ctx *c, const struct yt_node *dm, struct sl_route_dest *d)
 {
 	const struct yt_node *v;
 	size_t mark;
@@ -212,7 +212,7 @@ static int d_routes(struct d_ctx *c, const struct yt_node *seq, struct sl_tcp_ro
 				r = d_missing(c, rm, "destination");
 			} else {
 				d_push_key(c, "destination");
-				r = d_destination(c, dm, &t->routes[i]);
+				r = d_route_destination(c, dm, &t->routes[i]);
 			}
 		}
 		d_pop(c, mark);
@@ -270,10 +270,12 @@ static int d_tcp_routes(struct d_ctx *c, const struct yt_node *spec, struct sl_v
 	int r;
 
 	if (!seq || (seq->type == YT_SEQ && !seq->n)) {
+		if (vs->nhttp)
+			return 0;
 		/* As Istio: a VirtualService without any route is an error. */
 		mark = d_push_key(c, "tcp");
 		r = d_err_key(c, seq ?: spec,
-			      "required (a VirtualService needs routes, and Sluice routes TCP)");
+			      "required (a VirtualService needs http or tcp routes)");
 		d_pop(c, mark);
 		return r;
 	}
@@ -297,6 +299,21 @@ out:
 	return r;
 }
 
+static int f_http_routes(struct d_ctx *c, const struct yt_node *spec, struct sl_virtual_service *vs)
+{
+	const struct yt_node *seq = d_get(spec, "http");
+	size_t mark;
+	int r;
+
+	if (!seq)
+		return 0;
+	d_key_pos(c, seq, &vs->http_pos);
+	mark = d_push_key(c, "http");
+	r = d_http_routes(c, seq, vs);
+	d_pop(c, mark);
+	return r;
+}
+
 static int d_vs_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_virtual_service *vs)
 {
 	int r;
@@ -309,13 +326,12 @@ static int d_vs_spec(struct d_ctx *c, const struct yt_node *spec, struct sl_virt
 	if (!r)
 		r = f_gateways(c, spec);
 	if (!r)
-		r = f_refuse_nonempty(c, spec, "http",
-				      "HTTP routes need the L7 proxy, not supported yet");
-	if (!r)
 		r = f_refuse_nonempty(c, spec, "tls",
 				      "TLS routes need the L7 proxy, not supported yet");
 	if (!r)
 		r = f_export_to(c, spec);
+	if (!r)
+		r = f_http_routes(c, spec, vs);
 	if (!r)
 		r = d_tcp_routes(c, spec, vs);
 	return r;

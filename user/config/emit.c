@@ -14,22 +14,9 @@
 #include <yaml.h>
 
 #include "config/emit.h"
+#include "config/emit_int.h"
 #include "config/yaml_tree.h"
 #include "model/objects.h"
-
-#define EMIT_MAX_DEPTH 16
-
-struct emitter {
-	enum sl_emit_format fmt;
-	FILE *f;
-	int err; /* first error, sticky: later calls do nothing */
-	/* JSON */
-	int depth;
-	size_t count[EMIT_MAX_DEPTH]; /* entries written at each open level */
-	bool after_key;
-	/* YAML */
-	yaml_emitter_t ye;
-};
 
 static void j_raw(struct emitter *e, const char *s)
 {
@@ -152,7 +139,7 @@ static void y_scalar(struct emitter *e, const char *s, bool quote)
 	y_event(e, &ev, ok);
 }
 
-static void em_key(struct emitter *e, const char *k)
+void em_key(struct emitter *e, const char *k)
 {
 	if (e->fmt == SL_EMIT_YAML) {
 		y_scalar(e, k, needs_quotes(k));
@@ -164,7 +151,7 @@ static void em_key(struct emitter *e, const char *k)
 	e->after_key = true;
 }
 
-static void em_str(struct emitter *e, const char *v)
+void em_str(struct emitter *e, const char *v)
 {
 	if (e->fmt == SL_EMIT_YAML) {
 		y_scalar(e, v, needs_quotes(v));
@@ -174,7 +161,7 @@ static void em_str(struct emitter *e, const char *v)
 	j_string(e, v);
 }
 
-static void em_int(struct emitter *e, long v)
+void em_int(struct emitter *e, long v)
 {
 	char buf[32];
 
@@ -187,7 +174,7 @@ static void em_int(struct emitter *e, long v)
 	j_raw(e, buf);
 }
 
-static void em_bool(struct emitter *e, bool v)
+void em_bool(struct emitter *e, bool v)
 {
 	if (e->fmt == SL_EMIT_YAML) {
 		y_scalar(e, v ? "true" : "false", false);
@@ -197,7 +184,7 @@ static void em_bool(struct emitter *e, bool v)
 	j_raw(e, v ? "true" : "false");
 }
 
-static void em_open(struct emitter *e, bool map)
+void em_open(struct emitter *e, bool map)
 {
 	yaml_event_t ev;
 	int ok;
@@ -221,7 +208,7 @@ static void em_open(struct emitter *e, bool map)
 	e->count[e->depth++] = 0;
 }
 
-static void em_close(struct emitter *e, bool map)
+void em_close(struct emitter *e, bool map)
 {
 	yaml_event_t ev;
 	int ok;
@@ -242,16 +229,62 @@ static void em_close(struct emitter *e, bool map)
 	j_raw(e, map ? "}" : "]");
 }
 
-static void em_kv_str(struct emitter *e, const char *k, const char *v)
+void em_kv_str(struct emitter *e, const char *k, const char *v)
 {
 	em_key(e, k);
 	em_str(e, v);
 }
 
-static void em_kv_int(struct emitter *e, const char *k, long v)
+void em_kv_int(struct emitter *e, const char *k, long v)
 {
 	em_key(e, k);
 	em_int(e, v);
+}
+
+void em_kv_bool(struct emitter *e, const char *k, bool v)
+{
+	em_key(e, k);
+	em_bool(e, v);
+}
+
+/* A double as the shortest text that reads back to the same value. */
+void em_double(struct emitter *e, double v)
+{
+	char buf[40];
+
+	snprintf(buf, sizeof(buf), "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, sizeof(buf), "%.17g", v);
+	if (e->fmt == SL_EMIT_YAML) {
+		y_scalar(e, buf, false);
+		return;
+	}
+	j_item(e);
+	j_raw(e, buf);
+}
+
+/* A duration in the largest unit that divides it exactly: "7s", "100ms", "1500ms". */
+void em_kv_duration(struct emitter *e, const char *k, uint64_t ns)
+{
+	static const struct {
+		uint64_t ns;
+		const char *unit;
+	} units[] = {
+		{ 3600000000000ull, "h" }, { 60000000000ull, "m" }, { 1000000000ull, "s" },
+		{ 1000000ull, "ms" },	   { 1000ull, "us" },	    { 1ull, "ns" },
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(units) / sizeof(units[0]); i++)
+		if (ns && !(ns % units[i].ns))
+			break;
+	if (!ns)
+		snprintf(buf, sizeof(buf), "0s");
+	else
+		snprintf(buf, sizeof(buf), "%llu%s", (unsigned long long)(ns / units[i].ns),
+			 units[i].unit);
+	em_kv_str(e, k, buf);
 }
 
 static void em_ip(struct emitter *e, const struct sl_ip *ip)
@@ -279,8 +312,8 @@ static int label_cmp(const void *a, const void *b)
 }
 
 /* `key`: {labels sorted by key}; `extra` (a label the object implies) first when set. */
-static void emit_label_map(struct emitter *e, const char *key, const struct sl_label *l, size_t n,
-			   const char *extra_key, const char *extra_value)
+void emit_label_map(struct emitter *e, const char *key, const struct sl_label *l, size_t n,
+		    const char *extra_key, const char *extra_value)
 {
 	const struct sl_label **sorted;
 	size_t i;
@@ -339,8 +372,8 @@ static void emit_head_annot(struct emitter *e, const char *api, const char *kind
 	em_close(e, true);
 }
 
-static void emit_head(struct emitter *e, const char *api, const char *kind,
-		      const struct sl_meta_obj *m, const char *svc_name)
+void emit_head(struct emitter *e, const char *api, const char *kind, const struct sl_meta_obj *m,
+	       const char *svc_name)
 {
 	emit_head_annot(e, api, kind, m, svc_name, NULL, NULL);
 }
@@ -499,185 +532,6 @@ static void emit_pod(struct emitter *e, const struct sl_pod *p)
 		em_ip(e, &p->pod_ips[i]);
 		em_close(e, true);
 	}
-	em_close(e, false);
-	em_close(e, true);
-}
-
-static const char *lb_simple_name(enum sl_lb_simple v)
-{
-	switch (v) {
-	case SL_LB_UNSET:
-		break;
-	case SL_LB_RANDOM:
-		return "RANDOM";
-	case SL_LB_ROUND_ROBIN:
-		return "ROUND_ROBIN";
-	case SL_LB_LEAST_REQUEST:
-		return "LEAST_REQUEST";
-	}
-	return NULL;
-}
-
-static void emit_lb(struct emitter *e, const struct sl_lb_policy *lb)
-{
-	const char *simple = lb_simple_name(lb->simple);
-
-	if (!lb->set)
-		return;
-	em_key(e, "loadBalancer");
-	em_open(e, true);
-	if (simple)
-		em_kv_str(e, "simple", simple);
-	if (lb->hash_source_ip) {
-		em_key(e, "consistentHash");
-		em_open(e, true);
-		em_key(e, "useSourceIp");
-		em_bool(e, true);
-		if (lb->maglev_table_size) {
-			em_key(e, "maglev");
-			em_open(e, true);
-			em_kv_int(e, "tableSize", lb->maglev_table_size);
-			em_close(e, true);
-		}
-		em_close(e, true);
-	}
-	em_close(e, true);
-}
-
-static void emit_pool(struct emitter *e, const struct sl_conn_pool *pool)
-{
-	if (!pool->set)
-		return;
-	em_key(e, "connectionPool");
-	em_open(e, true);
-	em_key(e, "tcp");
-	em_open(e, true);
-	em_kv_int(e, "maxConnections", pool->max_connections);
-	em_close(e, true);
-	em_close(e, true);
-}
-
-/* `trafficPolicy: {...}`, left out when it says nothing. */
-static void emit_traffic_policy(struct emitter *e, const struct sl_traffic_policy *p)
-{
-	size_t i;
-
-	if (!p->lb.set && !p->pool.set && !p->nports)
-		return;
-	em_key(e, "trafficPolicy");
-	em_open(e, true);
-	emit_lb(e, &p->lb);
-	emit_pool(e, &p->pool);
-	if (p->nports) {
-		em_key(e, "portLevelSettings");
-		em_open(e, false);
-		for (i = 0; i < p->nports; i++) {
-			em_open(e, true);
-			em_key(e, "port");
-			em_open(e, true);
-			em_kv_int(e, "number", p->ports[i].port);
-			em_close(e, true);
-			emit_lb(e, &p->ports[i].lb);
-			emit_pool(e, &p->ports[i].pool);
-			em_close(e, true);
-		}
-		em_close(e, false);
-	}
-	em_close(e, true);
-}
-
-/* Printed as networking.istio.io/v1 whatever version was read: they are one schema. */
-static void emit_dr(struct emitter *e, const struct sl_destination_rule *dr)
-{
-	size_t i;
-
-	emit_head(e, "networking.istio.io/v1", "DestinationRule", &dr->meta, NULL);
-	em_key(e, "spec");
-	em_open(e, true);
-	em_kv_str(e, "host", dr->host ?: "");
-	emit_traffic_policy(e, &dr->policy);
-	if (dr->nsubsets) {
-		em_key(e, "subsets");
-		em_open(e, false);
-		for (i = 0; i < dr->nsubsets; i++) {
-			const struct sl_subset *sb = &dr->subsets[i];
-
-			em_open(e, true);
-			em_kv_str(e, "name", sb->name ?: "");
-			if (sb->nlabels)
-				emit_label_map(e, "labels", sb->labels, sb->nlabels, NULL, NULL);
-			emit_traffic_policy(e, &sb->policy);
-			em_close(e, true);
-		}
-		em_close(e, false);
-	}
-	em_close(e, true);
-}
-
-static void emit_tcp_route(struct emitter *e, const struct sl_tcp_route *t)
-{
-	size_t i;
-
-	em_open(e, true);
-	if (t->nmatches) {
-		em_key(e, "match");
-		em_open(e, false);
-		for (i = 0; i < t->nmatches; i++) {
-			const struct sl_l4_match *m = &t->matches[i];
-
-			em_open(e, true);
-			if (m->port)
-				em_kv_int(e, "port", m->port);
-			if (m->nsource_labels)
-				emit_label_map(e, "sourceLabels", m->source_labels,
-					       m->nsource_labels, NULL, NULL);
-			if (m->source_namespace)
-				em_kv_str(e, "sourceNamespace", m->source_namespace);
-			em_close(e, true);
-		}
-		em_close(e, false);
-	}
-	em_key(e, "route");
-	em_open(e, false);
-	for (i = 0; i < t->nroutes; i++) {
-		const struct sl_route_dest *d = &t->routes[i];
-
-		em_open(e, true);
-		em_key(e, "destination");
-		em_open(e, true);
-		em_kv_str(e, "host", d->host ?: "");
-		if (d->subset)
-			em_kv_str(e, "subset", d->subset);
-		if (d->port) {
-			em_key(e, "port");
-			em_open(e, true);
-			em_kv_int(e, "number", d->port);
-			em_close(e, true);
-		}
-		em_close(e, true);
-		em_kv_int(e, "weight", d->weight);
-		em_close(e, true);
-	}
-	em_close(e, false);
-	em_close(e, true);
-}
-
-static void emit_vs(struct emitter *e, const struct sl_virtual_service *vs)
-{
-	size_t i;
-
-	emit_head(e, "networking.istio.io/v1", "VirtualService", &vs->meta, NULL);
-	em_key(e, "spec");
-	em_open(e, true);
-	em_key(e, "hosts");
-	em_open(e, false);
-	for (i = 0; i < vs->nhosts; i++)
-		em_str(e, vs->hosts[i]);
-	em_close(e, false);
-	em_key(e, "tcp");
-	em_open(e, false);
-	for (i = 0; i < vs->ntcp; i++)
-		emit_tcp_route(e, &vs->tcp[i]);
 	em_close(e, false);
 	em_close(e, true);
 }

@@ -6,18 +6,17 @@
 #include <string.h>
 
 #include "model/objects.h"
-
-static void labels_free(struct sl_label *l, size_t n);
+#include "model/objects_int.h"
 
 static void meta_free(struct sl_meta_obj *m)
 {
 	free(m->ns);
 	free(m->name);
 	free(m->uid);
-	labels_free(m->labels, m->nlabels);
+	ob_labels_free(m->labels, m->nlabels);
 }
 
-static void labels_free(struct sl_label *l, size_t n)
+void ob_labels_free(struct sl_label *l, size_t n)
 {
 	size_t i;
 
@@ -68,44 +67,6 @@ static void pod_free(struct sl_pod *p)
 	free(p->service_account);
 	free(p->node_name);
 	free(p->pod_ips);
-}
-
-static void dr_free(struct sl_destination_rule *dr)
-{
-	size_t i;
-
-	free(dr->host);
-	free(dr->policy.ports);
-	for (i = 0; i < dr->nsubsets; i++) {
-		free(dr->subsets[i].name);
-		labels_free(dr->subsets[i].labels, dr->subsets[i].nlabels);
-		free(dr->subsets[i].policy.ports);
-	}
-	free(dr->subsets);
-}
-
-static void vs_free(struct sl_virtual_service *vs)
-{
-	size_t i, j;
-
-	for (i = 0; i < vs->nhosts; i++)
-		free(vs->hosts[i]);
-	free(vs->hosts);
-	for (i = 0; i < vs->ntcp; i++) {
-		struct sl_tcp_route *t = &vs->tcp[i];
-
-		for (j = 0; j < t->nmatches; j++) {
-			labels_free(t->matches[j].source_labels, t->matches[j].nsource_labels);
-			free(t->matches[j].source_namespace);
-		}
-		free(t->matches);
-		for (j = 0; j < t->nroutes; j++) {
-			free(t->routes[j].host);
-			free(t->routes[j].subset);
-		}
-		free(t->routes);
-	}
-	free(vs->tcp);
 }
 
 static void strlist_free(struct sl_strlist *l)
@@ -165,7 +126,7 @@ static void ap_free(struct sl_authz_policy *ap)
 {
 	size_t i;
 
-	labels_free(ap->selector, ap->nselector);
+	ob_labels_free(ap->selector, ap->nselector);
 	for (i = 0; i < ap->nrules; i++)
 		ap_rule_free(&ap->rules[i]);
 	free(ap->rules);
@@ -186,10 +147,10 @@ void sl_object_free(struct sl_object *o)
 		pod_free(&o->pod);
 		break;
 	case SL_KIND_DESTINATION_RULE:
-		dr_free(&o->dr);
+		ob_dr_free(&o->dr);
 		break;
 	case SL_KIND_VIRTUAL_SERVICE:
-		vs_free(&o->vs);
+		ob_vs_free(&o->vs);
 		break;
 	case SL_KIND_AUTHORIZATION_POLICY:
 		ap_free(&o->ap);
@@ -239,7 +200,7 @@ struct sl_object *sl_objects_push(struct sl_objects *l)
 }
 
 /* strdup() that keeps NULL as NULL; sets *err on allocation failure. */
-static char *dup_str(const char *s, int *err)
+char *ob_dup_str(const char *s, int *err)
 {
 	char *d;
 
@@ -252,7 +213,7 @@ static char *dup_str(const char *s, int *err)
 }
 
 /* Copy of n elements of size sz; NULL for n == 0. */
-static void *dup_mem(const void *p, size_t n, size_t sz, int *err)
+void *ob_dup_mem(const void *p, size_t n, size_t sz, int *err)
 {
 	void *d;
 
@@ -268,8 +229,7 @@ static void *dup_mem(const void *p, size_t n, size_t sz, int *err)
 }
 
 /* Copies n labels into *d (NULL for none); on failure *dn counts what *d holds. */
-static void labels_clone(struct sl_label **d, size_t *dn, const struct sl_label *s, size_t n,
-			 int *err)
+void ob_labels_clone(struct sl_label **d, size_t *dn, const struct sl_label *s, size_t n, int *err)
 {
 	size_t i;
 
@@ -282,18 +242,18 @@ static void labels_clone(struct sl_label **d, size_t *dn, const struct sl_label 
 	}
 	*dn = n;
 	for (i = 0; i < n; i++) {
-		(*d)[i].key = dup_str(s[i].key, err);
-		(*d)[i].value = dup_str(s[i].value, err);
+		(*d)[i].key = ob_dup_str(s[i].key, err);
+		(*d)[i].value = ob_dup_str(s[i].value, err);
 	}
 }
 
 static void meta_clone(struct sl_meta_obj *d, const struct sl_meta_obj *s, int *err)
 {
 	d->pos = s->pos;
-	d->ns = dup_str(s->ns, err);
-	d->name = dup_str(s->name, err);
-	d->uid = dup_str(s->uid, err);
-	labels_clone(&d->labels, &d->nlabels, s->labels, s->nlabels, err);
+	d->ns = ob_dup_str(s->ns, err);
+	d->name = ob_dup_str(s->name, err);
+	d->uid = ob_dup_str(s->uid, err);
+	ob_labels_clone(&d->labels, &d->nlabels, s->labels, s->nlabels, err);
 }
 
 static void svc_clone(struct sl_service *d, const struct sl_service *s, int *err)
@@ -302,13 +262,13 @@ static void svc_clone(struct sl_service *d, const struct sl_service *s, int *err
 
 	d->type = s->type;
 	d->headless = s->headless;
-	d->external_name = dup_str(s->external_name, err);
+	d->external_name = ob_dup_str(s->external_name, err);
 	d->affinity_client_ip = s->affinity_client_ip;
 	d->affinity_timeout_s = s->affinity_timeout_s;
 	d->internal_local = s->internal_local;
 	memcpy(d->cluster_ips, s->cluster_ips, sizeof(d->cluster_ips));
 	d->ncluster_ips = s->ncluster_ips;
-	d->ports = dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
+	d->ports = ob_dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
 	if (!d->ports)
 		return;
 	d->nports = s->nports;
@@ -316,8 +276,8 @@ static void svc_clone(struct sl_service *d, const struct sl_service *s, int *err
 	for (i = 0; i < s->nports; i++)
 		d->ports[i].name = d->ports[i].target_port_name = NULL;
 	for (i = 0; i < s->nports; i++) {
-		d->ports[i].name = dup_str(s->ports[i].name, err);
-		d->ports[i].target_port_name = dup_str(s->ports[i].target_port_name, err);
+		d->ports[i].name = ob_dup_str(s->ports[i].name, err);
+		d->ports[i].target_port_name = ob_dup_str(s->ports[i].target_port_name, err);
 	}
 }
 
@@ -325,7 +285,7 @@ static void eps_clone(struct sl_endpoint_slice *d, const struct sl_endpoint_slic
 {
 	size_t i;
 
-	d->service_name = dup_str(s->service_name, err);
+	d->service_name = ob_dup_str(s->service_name, err);
 	d->address_type = s->address_type;
 	if (s->nendpoints) {
 		d->endpoints = calloc(s->nendpoints, sizeof(*d->endpoints));
@@ -339,130 +299,35 @@ static void eps_clone(struct sl_endpoint_slice *d, const struct sl_endpoint_slic
 		const struct sl_endpoint *se = &s->endpoints[i];
 		struct sl_endpoint *de = &d->endpoints[i];
 
-		de->addrs = dup_mem(se->addrs, se->naddrs, sizeof(*se->addrs), err);
+		de->addrs = ob_dup_mem(se->addrs, se->naddrs, sizeof(*se->addrs), err);
 		if (de->addrs)
 			de->naddrs = se->naddrs;
 		de->ready = se->ready;
 		de->serving = se->serving;
 		de->terminating = se->terminating;
-		de->node_name = dup_str(se->node_name, err);
-		de->target_kind = dup_str(se->target_kind, err);
-		de->target_ns = dup_str(se->target_ns, err);
-		de->target_name = dup_str(se->target_name, err);
-		de->target_uid = dup_str(se->target_uid, err);
+		de->node_name = ob_dup_str(se->node_name, err);
+		de->target_kind = ob_dup_str(se->target_kind, err);
+		de->target_ns = ob_dup_str(se->target_ns, err);
+		de->target_name = ob_dup_str(se->target_name, err);
+		de->target_uid = ob_dup_str(se->target_uid, err);
 	}
-	d->ports = dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
+	d->ports = ob_dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
 	if (!d->ports)
 		return;
 	d->nports = s->nports;
 	for (i = 0; i < s->nports; i++)
 		d->ports[i].name = NULL;
 	for (i = 0; i < s->nports; i++)
-		d->ports[i].name = dup_str(s->ports[i].name, err);
+		d->ports[i].name = ob_dup_str(s->ports[i].name, err);
 }
 
 static void pod_clone(struct sl_pod *d, const struct sl_pod *s, int *err)
 {
-	d->service_account = dup_str(s->service_account, err);
-	d->node_name = dup_str(s->node_name, err);
-	d->pod_ips = dup_mem(s->pod_ips, s->npod_ips, sizeof(*s->pod_ips), err);
+	d->service_account = ob_dup_str(s->service_account, err);
+	d->node_name = ob_dup_str(s->node_name, err);
+	d->pod_ips = ob_dup_mem(s->pod_ips, s->npod_ips, sizeof(*s->pod_ips), err);
 	if (d->pod_ips)
 		d->npod_ips = s->npod_ips;
-}
-
-/* The policy holds no strings: a shallow copy plus its own port array. */
-static void policy_clone(struct sl_traffic_policy *d, const struct sl_traffic_policy *s, int *err)
-{
-	*d = *s;
-	d->nports = 0;
-	d->ports = dup_mem(s->ports, s->nports, sizeof(*s->ports), err);
-	if (d->ports)
-		d->nports = s->nports;
-}
-
-static void dr_clone(struct sl_destination_rule *d, const struct sl_destination_rule *s, int *err)
-{
-	size_t i;
-
-	d->host = dup_str(s->host, err);
-	policy_clone(&d->policy, &s->policy, err);
-	if (!s->nsubsets)
-		return;
-	d->subsets = calloc(s->nsubsets, sizeof(*d->subsets));
-	if (!d->subsets) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nsubsets = s->nsubsets;
-	for (i = 0; i < s->nsubsets; i++) {
-		d->subsets[i].name = dup_str(s->subsets[i].name, err);
-		labels_clone(&d->subsets[i].labels, &d->subsets[i].nlabels, s->subsets[i].labels,
-			     s->subsets[i].nlabels, err);
-		policy_clone(&d->subsets[i].policy, &s->subsets[i].policy, err);
-	}
-}
-
-static void tcp_route_clone(struct sl_tcp_route *d, const struct sl_tcp_route *s, int *err)
-{
-	size_t i;
-
-	if (s->nmatches) {
-		d->matches = calloc(s->nmatches, sizeof(*d->matches));
-		if (!d->matches) {
-			*err = -ENOMEM;
-			return;
-		}
-		d->nmatches = s->nmatches;
-	}
-	for (i = 0; i < s->nmatches; i++) {
-		const struct sl_l4_match *sm = &s->matches[i];
-		struct sl_l4_match *dm = &d->matches[i];
-
-		dm->port = sm->port;
-		labels_clone(&dm->source_labels, &dm->nsource_labels, sm->source_labels,
-			     sm->nsource_labels, err);
-		dm->source_namespace = dup_str(sm->source_namespace, err);
-	}
-	if (!s->nroutes)
-		return;
-	d->routes = calloc(s->nroutes, sizeof(*d->routes));
-	if (!d->routes) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nroutes = s->nroutes;
-	for (i = 0; i < s->nroutes; i++) {
-		d->routes[i].host = dup_str(s->routes[i].host, err);
-		d->routes[i].subset = dup_str(s->routes[i].subset, err);
-		d->routes[i].port = s->routes[i].port;
-		d->routes[i].weight = s->routes[i].weight;
-	}
-}
-
-static void vs_clone(struct sl_virtual_service *d, const struct sl_virtual_service *s, int *err)
-{
-	size_t i;
-
-	if (s->nhosts) {
-		d->hosts = calloc(s->nhosts, sizeof(*d->hosts));
-		if (!d->hosts) {
-			*err = -ENOMEM;
-			return;
-		}
-		d->nhosts = s->nhosts;
-	}
-	for (i = 0; i < s->nhosts; i++)
-		d->hosts[i] = dup_str(s->hosts[i], err);
-	if (!s->ntcp)
-		return;
-	d->tcp = calloc(s->ntcp, sizeof(*d->tcp));
-	if (!d->tcp) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->ntcp = s->ntcp;
-	for (i = 0; i < s->ntcp; i++)
-		tcp_route_clone(&d->tcp[i], &s->tcp[i], err);
 }
 
 /* Copies a string list; on failure *d holds what was copied (n counts it). */
@@ -480,7 +345,7 @@ static void strlist_clone(struct sl_strlist *d, const struct sl_strlist *s, int 
 	}
 	d->n = s->n;
 	for (i = 0; i < s->n; i++)
-		d->v[i] = dup_str(s->v[i], err);
+		d->v[i] = ob_dup_str(s->v[i], err);
 }
 
 static void ap_source_clone(struct sl_authz_source *d, const struct sl_authz_source *s, int *err)
@@ -552,7 +417,7 @@ static void ap_rule_clone(struct sl_authz_rule *d, const struct sl_authz_rule *s
 	d->nwhen = s->nwhen;
 	for (i = 0; i < s->nwhen; i++) {
 		d->when[i].pos = s->when[i].pos;
-		d->when[i].key = dup_str(s->when[i].key, err);
+		d->when[i].key = ob_dup_str(s->when[i].key, err);
 		strlist_clone(&d->when[i].values, &s->when[i].values, err);
 		strlist_clone(&d->when[i].not_values, &s->when[i].not_values, err);
 	}
@@ -563,7 +428,7 @@ static void ap_clone(struct sl_authz_policy *d, const struct sl_authz_policy *s,
 	size_t i;
 
 	d->has_selector = s->has_selector;
-	labels_clone(&d->selector, &d->nselector, s->selector, s->nselector, err);
+	ob_labels_clone(&d->selector, &d->nselector, s->selector, s->nselector, err);
 	d->action = s->action;
 	d->dry_run = s->dry_run;
 	d->rules_set = s->rules_set;
@@ -599,10 +464,10 @@ int sl_object_clone(struct sl_object *dst, const struct sl_object *src)
 		pod_clone(&dst->pod, &src->pod, &err);
 		break;
 	case SL_KIND_DESTINATION_RULE:
-		dr_clone(&dst->dr, &src->dr, &err);
+		ob_dr_clone(&dst->dr, &src->dr, &err);
 		break;
 	case SL_KIND_VIRTUAL_SERVICE:
-		vs_clone(&dst->vs, &src->vs, &err);
+		ob_vs_clone(&dst->vs, &src->vs, &err);
 		break;
 	case SL_KIND_AUTHORIZATION_POLICY:
 		ap_clone(&dst->ap, &src->ap, &err);
@@ -615,7 +480,7 @@ int sl_object_clone(struct sl_object *dst, const struct sl_object *src)
 	return 0;
 }
 
-static bool str_eq(const char *a, const char *b)
+bool ob_str_eq(const char *a, const char *b)
 {
 	if (!a || !b)
 		return a == b;
@@ -649,7 +514,7 @@ static const char *label_find(const struct sl_label *l, size_t n, const char *ke
 	return NULL;
 }
 
-static bool labels_eq(const struct sl_label *a, size_t na, const struct sl_label *b, size_t nb)
+bool ob_labels_eq(const struct sl_label *a, size_t na, const struct sl_label *b, size_t nb)
 {
 	size_t i;
 
@@ -658,16 +523,16 @@ static bool labels_eq(const struct sl_label *a, size_t na, const struct sl_label
 	/* Keys are unique (the decoder rejects duplicates), so same count + every key of a
 	 * found with the same value in b means the same set. */
 	for (i = 0; i < na; i++)
-		if (!str_eq(label_find(b, nb, a[i].key), a[i].value))
+		if (!ob_str_eq(label_find(b, nb, a[i].key), a[i].value))
 			return false;
 	return true;
 }
 
 static bool meta_eq(const struct sl_meta_obj *a, const struct sl_meta_obj *b)
 {
-	if (!str_eq(a->ns, b->ns) || !str_eq(a->name, b->name) || !str_eq(a->uid, b->uid))
+	if (!ob_str_eq(a->ns, b->ns) || !ob_str_eq(a->name, b->name) || !ob_str_eq(a->uid, b->uid))
 		return false;
-	return labels_eq(a->labels, a->nlabels, b->labels, b->nlabels);
+	return ob_labels_eq(a->labels, a->nlabels, b->labels, b->nlabels);
 }
 
 static bool svc_eq(const struct sl_service *a, const struct sl_service *b)
@@ -675,7 +540,7 @@ static bool svc_eq(const struct sl_service *a, const struct sl_service *b)
 	size_t i;
 
 	if (a->type != b->type || a->headless != b->headless || a->nports != b->nports ||
-	    !str_eq(a->external_name, b->external_name) ||
+	    !ob_str_eq(a->external_name, b->external_name) ||
 	    a->affinity_client_ip != b->affinity_client_ip ||
 	    a->affinity_timeout_s != b->affinity_timeout_s ||
 	    a->internal_local != b->internal_local)
@@ -685,9 +550,9 @@ static bool svc_eq(const struct sl_service *a, const struct sl_service *b)
 	for (i = 0; i < a->nports; i++) {
 		const struct sl_svc_port *pa = &a->ports[i], *pb = &b->ports[i];
 
-		if (!str_eq(pa->name, pb->name) || pa->protocol != pb->protocol ||
+		if (!ob_str_eq(pa->name, pb->name) || pa->protocol != pb->protocol ||
 		    pa->port != pb->port || pa->target_port != pb->target_port ||
-		    !str_eq(pa->target_port_name, pb->target_port_name))
+		    !ob_str_eq(pa->target_port_name, pb->target_port_name))
 			return false;
 	}
 	return true;
@@ -697,23 +562,23 @@ static bool endpoint_eq(const struct sl_endpoint *a, const struct sl_endpoint *b
 {
 	return ips_eq(a->addrs, a->naddrs, b->addrs, b->naddrs) && a->ready == b->ready &&
 	       a->serving == b->serving && a->terminating == b->terminating &&
-	       str_eq(a->node_name, b->node_name) && str_eq(a->target_kind, b->target_kind) &&
-	       str_eq(a->target_ns, b->target_ns) && str_eq(a->target_name, b->target_name) &&
-	       str_eq(a->target_uid, b->target_uid);
+	       ob_str_eq(a->node_name, b->node_name) && ob_str_eq(a->target_kind, b->target_kind) &&
+	       ob_str_eq(a->target_ns, b->target_ns) && ob_str_eq(a->target_name, b->target_name) &&
+	       ob_str_eq(a->target_uid, b->target_uid);
 }
 
 static bool eps_eq(const struct sl_endpoint_slice *a, const struct sl_endpoint_slice *b)
 {
 	size_t i;
 
-	if (!str_eq(a->service_name, b->service_name) || a->address_type != b->address_type ||
+	if (!ob_str_eq(a->service_name, b->service_name) || a->address_type != b->address_type ||
 	    a->nendpoints != b->nendpoints || a->nports != b->nports)
 		return false;
 	for (i = 0; i < a->nendpoints; i++)
 		if (!endpoint_eq(&a->endpoints[i], &b->endpoints[i]))
 			return false;
 	for (i = 0; i < a->nports; i++)
-		if (!str_eq(a->ports[i].name, b->ports[i].name) ||
+		if (!ob_str_eq(a->ports[i].name, b->ports[i].name) ||
 		    a->ports[i].protocol != b->ports[i].protocol ||
 		    a->ports[i].port != b->ports[i].port)
 			return false;
@@ -722,93 +587,9 @@ static bool eps_eq(const struct sl_endpoint_slice *a, const struct sl_endpoint_s
 
 static bool pod_eq(const struct sl_pod *a, const struct sl_pod *b)
 {
-	return str_eq(a->service_account, b->service_account) &&
-	       str_eq(a->node_name, b->node_name) &&
+	return ob_str_eq(a->service_account, b->service_account) &&
+	       ob_str_eq(a->node_name, b->node_name) &&
 	       ips_eq(a->pod_ips, a->npod_ips, b->pod_ips, b->npod_ips);
-}
-
-static bool lb_eq(const struct sl_lb_policy *a, const struct sl_lb_policy *b)
-{
-	return a->set == b->set && a->simple == b->simple &&
-	       a->hash_source_ip == b->hash_source_ip &&
-	       a->maglev_table_size == b->maglev_table_size;
-}
-
-static bool pool_eq(const struct sl_conn_pool *a, const struct sl_conn_pool *b)
-{
-	return a->set == b->set && a->max_connections == b->max_connections;
-}
-
-static bool policy_eq(const struct sl_traffic_policy *a, const struct sl_traffic_policy *b)
-{
-	size_t i;
-
-	if (!lb_eq(&a->lb, &b->lb) || !pool_eq(&a->pool, &b->pool) || a->nports != b->nports)
-		return false;
-	for (i = 0; i < a->nports; i++)
-		if (a->ports[i].port != b->ports[i].port ||
-		    !lb_eq(&a->ports[i].lb, &b->ports[i].lb) ||
-		    !pool_eq(&a->ports[i].pool, &b->ports[i].pool))
-			return false;
-	return true;
-}
-
-static bool dr_eq(const struct sl_destination_rule *a, const struct sl_destination_rule *b)
-{
-	size_t i;
-
-	if (!str_eq(a->host, b->host) || !policy_eq(&a->policy, &b->policy) ||
-	    a->nsubsets != b->nsubsets)
-		return false;
-	for (i = 0; i < a->nsubsets; i++) {
-		const struct sl_subset *sa = &a->subsets[i], *sb = &b->subsets[i];
-
-		if (!str_eq(sa->name, sb->name) ||
-		    !labels_eq(sa->labels, sa->nlabels, sb->labels, sb->nlabels) ||
-		    !policy_eq(&sa->policy, &sb->policy))
-			return false;
-	}
-	return true;
-}
-
-static bool tcp_route_eq(const struct sl_tcp_route *a, const struct sl_tcp_route *b)
-{
-	size_t i;
-
-	if (a->nmatches != b->nmatches || a->nroutes != b->nroutes)
-		return false;
-	for (i = 0; i < a->nmatches; i++) {
-		const struct sl_l4_match *ma = &a->matches[i], *mb = &b->matches[i];
-
-		if (ma->port != mb->port || !str_eq(ma->source_namespace, mb->source_namespace) ||
-		    !labels_eq(ma->source_labels, ma->nsource_labels, mb->source_labels,
-			       mb->nsource_labels))
-			return false;
-	}
-	for (i = 0; i < a->nroutes; i++) {
-		const struct sl_route_dest *ra = &a->routes[i], *rb = &b->routes[i];
-
-		if (!str_eq(ra->host, rb->host) || !str_eq(ra->subset, rb->subset) ||
-		    ra->port != rb->port || ra->weight != rb->weight)
-			return false;
-	}
-	return true;
-}
-
-static bool vs_eq(const struct sl_virtual_service *a, const struct sl_virtual_service *b)
-{
-	size_t i;
-
-	if (a->nhosts != b->nhosts || a->ntcp != b->ntcp)
-		return false;
-	for (i = 0; i < a->nhosts; i++)
-		if (!str_eq(a->hosts[i], b->hosts[i]))
-			return false;
-	/* Route order is meaning (the first match wins): compared in order. */
-	for (i = 0; i < a->ntcp; i++)
-		if (!tcp_route_eq(&a->tcp[i], &b->tcp[i]))
-			return false;
-	return true;
 }
 
 /* Values in order: the order carries no meaning, but the decoder keeps it as written and
@@ -820,7 +601,7 @@ static bool strlist_eq(const struct sl_strlist *a, const struct sl_strlist *b)
 	if (a->set != b->set || a->n != b->n)
 		return false;
 	for (i = 0; i < a->n; i++)
-		if (!str_eq(a->v[i], b->v[i]))
+		if (!ob_str_eq(a->v[i], b->v[i]))
 			return false;
 	return true;
 }
@@ -862,7 +643,7 @@ static bool ap_rule_eq(const struct sl_authz_rule *a, const struct sl_authz_rule
 		if (!ap_operation_eq(&a->to[i], &b->to[i]))
 			return false;
 	for (i = 0; i < a->nwhen; i++)
-		if (!str_eq(a->when[i].key, b->when[i].key) ||
+		if (!ob_str_eq(a->when[i].key, b->when[i].key) ||
 		    !strlist_eq(&a->when[i].values, &b->when[i].values) ||
 		    !strlist_eq(&a->when[i].not_values, &b->when[i].not_values))
 			return false;
@@ -875,7 +656,7 @@ static bool ap_eq(const struct sl_authz_policy *a, const struct sl_authz_policy 
 
 	if (a->has_selector != b->has_selector || a->action != b->action ||
 	    a->dry_run != b->dry_run || a->rules_set != b->rules_set || a->nrules != b->nrules ||
-	    !labels_eq(a->selector, a->nselector, b->selector, b->nselector))
+	    !ob_labels_eq(a->selector, a->nselector, b->selector, b->nselector))
 		return false;
 	for (i = 0; i < a->nrules; i++)
 		if (!ap_rule_eq(&a->rules[i], &b->rules[i]))
@@ -895,9 +676,9 @@ bool sl_object_equal(const struct sl_object *a, const struct sl_object *b)
 	case SL_KIND_POD:
 		return pod_eq(&a->pod, &b->pod);
 	case SL_KIND_DESTINATION_RULE:
-		return dr_eq(&a->dr, &b->dr);
+		return ob_dr_eq(&a->dr, &b->dr);
 	case SL_KIND_VIRTUAL_SERVICE:
-		return vs_eq(&a->vs, &b->vs);
+		return ob_vs_eq(&a->vs, &b->vs);
 	case SL_KIND_AUTHORIZATION_POLICY:
 		return ap_eq(&a->ap, &b->ap);
 	}

@@ -158,9 +158,118 @@ static int index_rule(struct sl_htab *h, const struct sl_object *o, const char *
 	return sl_htab_put(h, key, n, (void *)o, NULL);
 }
 
-static int build_index(const struct sl_store *st, const char *node, struct index *ix, char *err,
-		       size_t errlen)
+/* ---- L7 configuration: only sluice-proxy can apply it ---- */
+
+/* The first L7-only setting of a policy level (`where`: "spec.trafficPolicy",
+ * "spec.subsets[1].trafficPolicy.portLevelSettings[0]", ...): its field in *field and
+ * position in *pos. Checked in the order the model keeps them. */
+static bool policy_l7(const struct sl_lb_policy *lb, const struct sl_conn_pool *pool,
+		      const struct sl_outlier *od, const char **field, struct sl_pos *pos)
 {
+	if (lb->hash_header || lb->hash_cookie_set || lb->hash_query) {
+		*field = lb->hash_header  ? "loadBalancer.consistentHash.httpHeaderName"
+			 : lb->hash_query ? "loadBalancer.consistentHash.httpQueryParameterName"
+					  : "loadBalancer.consistentHash.httpCookie";
+		*pos = lb->hash_pos;
+		return true;
+	}
+	if (pool->connect_timeout_ns || pool->max_connection_duration_ns ||
+	    pool->idle_timeout_set || pool->keepalive.set) {
+		*field = pool->connect_timeout_ns ? "connectionPool.tcp.connectTimeout"
+			 : pool->max_connection_duration_ns
+				 ? "connectionPool.tcp.maxConnectionDuration"
+			 : pool->idle_timeout_set ? "connectionPool.tcp.idleTimeout"
+						  : "connectionPool.tcp.tcpKeepalive";
+		*pos = pool->tcp_l7_pos;
+		return true;
+	}
+	if (pool->http.set) {
+		*field = "connectionPool.http";
+		*pos = pool->http.pos;
+		return true;
+	}
+	if (od->set) {
+		*field = "outlierDetection";
+		*pos = od->pos;
+		return true;
+	}
+	return false;
+}
+
+/* The first L7-only setting of a traffic policy at `prefix` (its path), into path. */
+static bool traffic_policy_l7(const struct sl_traffic_policy *tp, const char *prefix, char *path,
+			      size_t len, struct sl_pos *pos)
+{
+	const char *field;
+
+	if (policy_l7(&tp->lb, &tp->pool, &tp->outlier, &field, pos)) {
+		snprintf(path, len, "%s.%s", prefix, field);
+		return true;
+	}
+	for (size_t i = 0; i < tp->nports; i++) {
+		const struct sl_port_policy *pp = &tp->ports[i];
+
+		if (policy_l7(&pp->lb, &pp->pool, &pp->outlier, &field, pos)) {
+			snprintf(path, len, "%s.portLevelSettings[%zu].%s", prefix, i, field);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The gate: without sluice-proxy, a VirtualService with http routes or a DestinationRule
+ * with L7-only settings is refused, naming the field where it was written. The kernel
+ * would otherwise route such traffic by its L4 rules alone, less than was asked for.
+ */
+static int l7_gate(const struct sl_object *o, bool l7, char *err, size_t errlen)
+{
+	const struct sl_pos *mp = &o->meta.pos;
+	struct sl_pos pos = { 0 };
+	char path[256] = "";
+	const char *what;
+
+	if (l7)
+		return 0;
+	if (o->kind == SL_KIND_VIRTUAL_SERVICE && o->vs.nhttp) {
+		what = "VirtualService";
+		pos = o->vs.http_pos;
+		snprintf(path, sizeof(path), "spec.http (HTTP routes)");
+	} else if (o->kind == SL_KIND_DESTINATION_RULE) {
+		what = "DestinationRule";
+		if (!traffic_policy_l7(&o->dr.policy, "spec.trafficPolicy", path, sizeof(path),
+				       &pos)) {
+			for (size_t i = 0; i < o->dr.nsubsets; i++) {
+				char prefix[64];
+
+				snprintf(prefix, sizeof(prefix), "spec.subsets[%zu].trafficPolicy",
+					 i);
+				if (traffic_policy_l7(&o->dr.subsets[i].policy, prefix, path,
+						      sizeof(path), &pos))
+					break;
+			}
+		}
+		if (!path[0])
+			return 0;
+	} else {
+		return 0;
+	}
+	/* The inner positions' file is the decoder's; the store keeps the object's alive. */
+	if (!pos.line)
+		pos = *mp;
+	snprintf(err, errlen,
+		 "%s:%d:%d: %s %s/%s: %s needs sluice-proxy (the L7 proxy is not enabled on this "
+		 "node)",
+		 mp->file, pos.line, pos.col, what, o->meta.ns, o->meta.name, path);
+	return -EINVAL;
+}
+
+static int build_index(const struct sl_store *st, const struct sl_compile_opts *opts,
+		       struct index *ix, char *err, size_t errlen)
+{
+	const char *node = opts ? opts->node : NULL;
+	bool l7 = opts && opts->l7;
+
 	size_t it = 0, cap = 0;
 	void *val;
 	int ret = 0;
@@ -176,9 +285,13 @@ static int build_index(const struct sl_store *st, const char *node, struct index
 				ret = index_slice(ix, o);
 			break;
 		case SL_KIND_DESTINATION_RULE:
-			ret = index_rule(&ix->dr, o, o->dr.host, "DestinationRule", err, errlen);
+			ret = l7_gate(o, l7, err, errlen);
+			if (!ret)
+				ret = index_rule(&ix->dr, o, o->dr.host, "DestinationRule", err,
+						 errlen);
 			break;
 		case SL_KIND_VIRTUAL_SERVICE:
+			ret = l7_gate(o, l7, err, errlen);
 			for (size_t h = 0; !ret && h < o->vs.nhosts; h++)
 				ret = index_rule(&ix->vs, o, o->vs.hosts[h], "VirtualService", err,
 						 errlen);
@@ -665,7 +778,7 @@ int sl_compile(const struct sl_store *st, const struct sl_compile_opts *o, struc
 	void *val;
 	int ret;
 
-	ret = build_index(st, o ? o->node : NULL, &ix, err, errlen);
+	ret = build_index(st, o, &ix, err, errlen);
 	if (ret)
 		goto fail;
 	while (sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {

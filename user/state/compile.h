@@ -71,11 +71,17 @@ struct sl_compiled {
 
 struct sl_compile_opts {
 	const char *node; /* this node: internalTrafficPolicy Local, local client pods */
+	/* sluice-proxy runs on this node and applies the L7 configuration (HTTP routes, the
+	 * L7 settings of DestinationRules). False (the default, and with o NULL): such
+	 * configuration is refused, never silently left out of what the kernel gets. */
+	bool l7;
 };
 
 /* Fills out (which must be zeroed) from st. On a conflict (two Services claiming the
  * same ClusterIP:port/protocol, two VirtualServices for one host, a route that cannot
- * be resolved, too many backends) returns -EINVAL with "FILE:LINE:COL: message" in err. */
+ * be resolved, too many backends), or L7 configuration without opts->l7 ("FILE:LINE:COL:
+ * VirtualService NS/NAME: spec.http: ... needs sluice-proxy (the L7 proxy is not enabled
+ * on this node)"), returns -EINVAL with "FILE:LINE:COL: message" in err. */
 int sl_compile(const struct sl_store *st, const struct sl_compile_opts *o, struct sl_compiled *out,
 	       char *err, size_t errlen);
 void sl_compiled_free(struct sl_compiled *c);
