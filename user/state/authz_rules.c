@@ -497,13 +497,15 @@ int az_policy_build(struct az_ctx *ctx, struct az_policy *p)
 		size_t nhttp = rule_http_fields(r, &names);
 
 		if (nhttp) {
+			/* Only the object's own position keeps its file name alive (the
+			 * store owns it); the rule's gives the line and column. */
 			const struct sl_pos *rp = r->pos.line ? &r->pos : pp;
 
 			sl_buf_printf(
 				&ctx->warnings,
 				"%s:%d:%d: warning: authorizationpolicy %s/%s rules[%zu] uses "
 				"HTTP-only fields (%s) that L4 enforcement cannot check: %s\n",
-				rp->file ? rp->file : "-", rp->line, rp->col, p->o->meta.ns,
+				pp->file ? pp->file : "-", rp->line, rp->col, p->o->meta.ns,
 				p->o->meta.name, i, names.p ? names.p : "",
 				ap->action == SL_AUTHZ_ALLOW
 					? "the rule is ignored (allows less)"
