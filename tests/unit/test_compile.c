@@ -281,6 +281,10 @@ static void test_l7_gate(void **state)
 		assert_non_null(strstr(err, "(the L7 proxy is not enabled on this node)"));
 		assert_int_equal(sl_compile(&st, &l7, &c, err, sizeof(err)), 0);
 		assert_int_equal(c.fe.used, 4);
+		/* With the proxy, the Service's TCP frontends go to it; UDP ones never. */
+		assert_true(fe_get(&c, "10.96.0.10", 80, 6)->flags & SL_SVC_F_L7);
+		assert_true(fe_get(&c, "fd00:10:96::a", 80, 6)->flags & SL_SVC_F_L7);
+		assert_false(fe_get(&c, "10.96.0.10", 53, 17)->flags & SL_SVC_F_L7);
 		sl_compiled_free(&c);
 		sl_store_free(&st);
 	}
@@ -308,6 +312,7 @@ static void test_l7_gate(void **state)
 		assert_non_null(fe->vs);
 		assert_int_equal(fe->routes[0].dest[0].algo, SL_ALGO_MAGLEV);
 		assert_int_equal(fe->routes[0].dest[0].max_conns, 7);
+		assert_false(fe->flags & SL_SVC_F_L7); /* L4 configuration stays in the kernel */
 		sl_compiled_free(&c);
 		sl_store_free(&st);
 	}

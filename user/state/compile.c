@@ -264,6 +264,25 @@ static int l7_gate(const struct sl_object *o, bool l7, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* Whether a Service's TCP ports need the node proxy: a VirtualService with http
+ * routes, or a DestinationRule with L7-only settings, names it. */
+static bool needs_proxy(const struct sl_object *vs, const struct sl_object *dr)
+{
+	struct sl_pos pos;
+	char path[256];
+
+	if (vs && vs->vs.nhttp)
+		return true;
+	if (!dr)
+		return false;
+	if (traffic_policy_l7(&dr->dr.policy, "", path, sizeof(path), &pos))
+		return true;
+	for (size_t i = 0; i < dr->dr.nsubsets; i++)
+		if (traffic_policy_l7(&dr->dr.subsets[i].policy, "", path, sizeof(path), &pos))
+			return true;
+	return false;
+}
+
 static int build_index(const struct sl_store *st, const struct sl_compile_opts *opts,
 		       struct index *ix, char *err, size_t errlen)
 {
@@ -806,6 +825,9 @@ int sl_compile(const struct sl_store *st, const struct sl_compile_opts *o, struc
 				fe->svc = obj;
 				fe->port_idx = p;
 				fe->vs = sp->protocol == 6 ? sl_htab_get(&ix.vs, key, n) : NULL;
+				if (o && o->l7 && sp->protocol == 6 &&
+				    needs_proxy(fe->vs, sl_htab_get(&ix.dr, key, n)))
+					fe->flags |= SL_SVC_F_L7;
 				other = sl_htab_get(&out->fe, &fe->key, sizeof(fe->key));
 				if (other) {
 					const struct sl_service *os = &other->svc->svc;
