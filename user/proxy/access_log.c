@@ -28,13 +28,14 @@ static void rawc(struct out *o, const char *s)
 	raw(o, s, strlen(s));
 }
 
-/* s, cut and escaped for the format; quoted in json. */
+/* s, escaped for the format, cut once FIELD_CUT bytes are written (so five strings of
+ * any bytes fit a PX_LOG_LINE_MAX line). */
 static void esc(struct out *o, struct sl_str s, enum px_log_format f)
 {
+	size_t start = o->len;
 	char b[8];
-	size_t n = s.len < FIELD_CUT ? s.len : FIELD_CUT;
 
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < s.len && o->len - start < FIELD_CUT; i++) {
 		unsigned char c = (unsigned char)s.p[i];
 
 		if (c == '"' || c == '\\') {

@@ -17,7 +17,7 @@
  * framing is removed; for a tunnel, every byte after the 101 each way).
  * DURATION: ms from START to the last byte sent. PEER, ORIGINAL_DST, UPSTREAM:
  * "addr:port" ("[v6]:port"); missing values are "-" in text, null in json. Strings are
- * cut at 512 bytes; text escapes '"', '\\' and bytes outside 0x20..0x7e as \xNN,
+ * cut at 512 bytes (escaped); text escapes '"', '\\' and bytes outside 0x20..0x7e as \xNN,
  * json as \" \\ and \u00NN.
  */
 #ifndef SLUICE_PROXY_ACCESS_LOG_H
