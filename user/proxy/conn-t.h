@@ -75,6 +75,7 @@ struct px_pool {
 	struct px_ep ep;
 	struct px_up *idle;
 	size_t nidle;
+	struct px_pool *next_gone; /* px_pools_sweep()'s list of pools to free */
 };
 
 struct px_up {
@@ -85,6 +86,7 @@ struct px_up {
 	int64_t idle_since;
 	bool connected, reused, dead;
 	bool rd, wr, eof, hup, shut_wr;
+	bool wr_failed; /* the server stopped reading: nothing more is sent */
 };
 
 /* Copies of request fields the access log needs after the head's bytes are gone. */

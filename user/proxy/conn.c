@@ -78,8 +78,14 @@ static bool obuf_empty(const struct px_obuf *o)
 	return o->off == o->len;
 }
 
-/* Allocates the buffers an exchange needs (the input buffer and parser storage exist
- * from accept). */
+/* The buffers of an exchange (the response input buffer and the two head buffers), in
+ * one block from the worker's cache: taken when an exchange starts, given back when it
+ * ends, so an idle keep-alive connection holds only its input buffer. */
+static size_t xbuf_size(const struct px_conn *c)
+{
+	return limits(c)->max_head + 2 * (limits(c)->max_head + HEAD_EXTRA);
+}
+
 static int ensure_bufs(struct px_conn *c)
 {
 	size_t hc = limits(c)->max_head + HEAD_EXTRA;
@@ -87,7 +93,7 @@ static int ensure_bufs(struct px_conn *c)
 
 	if (c->rb.p)
 		return 0;
-	p = malloc(limits(c)->max_head + 2 * hc);
+	p = px_worker_xbuf_get(c->w, xbuf_size(c));
 	if (!p)
 		return -ENOMEM;
 	c->rb.p = p;
@@ -97,6 +103,14 @@ static int ensure_bufs(struct px_conn *c)
 	c->dh.p = c->uh.p + hc;
 	c->dh.cap = hc;
 	return 0;
+}
+
+static void release_bufs(struct px_conn *c)
+{
+	px_worker_xbuf_put(c->w, c->rb.p);
+	c->rb = (struct px_ibuf){ 0 };
+	c->uh = (struct px_obuf){ 0 };
+	c->dh = (struct px_obuf){ 0 };
 }
 
 /* Writes o[off, len) then b[head, out) to fd. Returns bytes written, 0 when there was
@@ -306,10 +320,12 @@ static void end_exchange(struct px_conn *c)
 	c->view = NULL;
 	if (c->dclose || c->eof || c->rs == PX_RS_TUNNEL) {
 		exchange_reset(c);
+		release_bufs(c);
 		linger(c);
 		return;
 	}
 	exchange_reset(c);
+	release_bufs(c);
 	c->rq = PX_RQ_HEAD;
 	c->rs = PX_RS_NONE;
 	sl_h1_parser_reset(&c->rqp, SL_HTTP_GET);
@@ -336,6 +352,10 @@ static void local_reply(struct px_conn *c, int status, unsigned int flags, const
 	if (c->up) {
 		px_up_close(c->w, c->up);
 		c->up = NULL;
+	}
+	if (ensure_bufs(c)) {
+		conn_abort_flags(c, flags);
+		return;
 	}
 	close = c->rq != PX_RQ_DONE || !c->req_ka || c->eof || (flags & (PX_F_DPE | PX_F_NR));
 	c->flags |= flags;
@@ -399,6 +419,11 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	int n, r;
 
 	px_stat_inc(&w->stats, PX_ST_DS_RQ_TOTAL);
+	if (ensure_bufs(c)) {
+		pr_warn("%s: out of memory: connection closed", c->peer_text);
+		conn_close(c);
+		return 1;
+	}
 	c->nreq++;
 	c->deadline = 0;
 	c->method = m->method;
@@ -593,11 +618,21 @@ static int up_write(struct px_conn *c)
 	struct px_up *up = c->up;
 	ssize_t n;
 
-	if (!up || !up->connected || c->rs == PX_RS_LOCAL)
+	if (!up || !up->connected || up->wr_failed || c->rs == PX_RS_LOCAL)
 		return 0;
 	n = flush_to(up->ev.fd, &c->uh, &c->ib, &up->wr);
 	if (n < 0) {
-		upstream_lost(c, PX_F_UC);
+		/* The server stopped reading: it may have answered (a 413, say) and
+		 * closed. What it sent is read before anything is decided; the rest of
+		 * the request is dropped, and neither connection is kept. */
+		up->wr_failed = up->shut_wr = true;
+		up->rd = true;
+		c->ib.head = c->ib.out;
+		c->uh.off = c->uh.len;
+		if (c->rq == PX_RQ_BODY)
+			c->rq = PX_RQ_DONE;
+		c->dclose = true;
+		c->up_reuse = false;
 		return 1;
 	}
 	if (c->rq == PX_RQ_TUNNEL && c->eof && c->ib.head == c->ib.out && !up->shut_wr) {
@@ -675,8 +710,9 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 	bool held_back = c->expect && !c->got_100 && c->rq != PX_RQ_DONE;
 
 	c->dechunk = c->version == 10 && h->body == SL_H1_BODY_CHUNKED;
-	c->dclose = !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk || held_back || c->eof;
-	c->up_reuse = sl_h1_keep_alive(h) && !held_back;
+	c->dclose = c->dclose || !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk ||
+		    held_back || c->eof;
+	c->up_reuse = sl_h1_keep_alive(h) && !held_back && !c->up->wr_failed;
 	f.close = c->dclose;
 	f.keep_alive_10 = c->version == 10 && !c->dclose;
 	f.dechunk = c->dechunk;
@@ -1047,19 +1083,11 @@ int px_conn_accept(struct px_worker *w, int fd)
 	sl_h1_parser_init(&c->rqp, SL_H1_REQUEST, lim, c->fields, lim->max_fields);
 	sl_h1_parser_init(&c->rsp, SL_H1_RESPONSE, lim, c->fields, lim->max_fields);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (ensure_bufs(c)) {
-		free(c->ib.p);
-		free(c->fields);
-		free(c);
-		close(fd);
-		return -ENOMEM;
-	}
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
 	ev.data.ptr = &c->ev;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		int e = -errno;
 
-		free(c->rb.p);
 		free(c->ib.p);
 		free(c->fields);
 		free(c);
@@ -1092,7 +1120,7 @@ void px_conn_reap(struct px_worker *w)
 		struct px_conn *c = w->dead_conns;
 
 		w->dead_conns = c->next;
-		free(c->rb.p);
+		px_worker_xbuf_put(w, c->rb.p);
 		free(c->ib.p);
 		free(c->fields);
 		free(c);

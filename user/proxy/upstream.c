@@ -182,6 +182,7 @@ void px_up_idle_event(struct px_worker *w, struct px_up *up, uint32_t events)
 
 void px_pools_sweep(struct px_worker *w, const struct px_snapshot *s)
 {
+	struct px_pool *gone_pools = NULL;
 	size_t it = 0;
 	void *val;
 
@@ -198,6 +199,19 @@ void px_pools_sweep(struct px_worker *w, const struct px_snapshot *s)
 				px_up_close(w, up);
 			}
 		}
+		if (gone) {
+			/* Freed after the walk: the table may not change during it. Busy
+			 * connections of the endpoint find no pool and are closed. */
+			p->next_gone = gone_pools;
+			gone_pools = p;
+		}
+	}
+	while (gone_pools) {
+		struct px_pool *p = gone_pools;
+
+		gone_pools = p->next_gone;
+		sl_htab_del(&w->pools, &p->ep, sizeof(p->ep));
+		free(p);
 	}
 }
 

@@ -40,6 +40,9 @@
 /* After a response that ends the connection, how long unread client bytes are read
  * and discarded before closing, so the response is not lost to a TCP reset. */
 #define PX_LINGER_MS 2000
+/* Exchange buffer blocks a worker keeps for reuse (conn.c: an idle keep-alive
+ * connection holds only its input buffer). */
+#define PX_XBUF_CACHE 64
 /* How often a worker looks for expired timers. */
 #define PX_TICK_MS 250
 
@@ -106,6 +109,8 @@ struct px_worker {
 	struct sl_htab pools; /* struct px_ep -> struct px_pool * */
 	int64_t now_ms; /* CLOCK_MONOTONIC, once per round */
 	int64_t wall_ms; /* CLOCK_REALTIME */
+	void *xbufs[PX_XBUF_CACHE]; /* free exchange buffer blocks */
+	size_t nxbufs;
 	char *log; /* access log lines not yet written */
 	size_t loglen;
 	uint8_t rnd[512]; /* getrandom() output, used 16 bytes at a time */

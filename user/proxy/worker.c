@@ -87,6 +87,19 @@ uint32_t px_worker_rand32(struct px_worker *w)
 	return (uint32_t)((w->xs * 2685821657736338717ull) >> 32);
 }
 
+void *px_worker_xbuf_get(struct px_worker *w, size_t size)
+{
+	return w->nxbufs ? w->xbufs[--w->nxbufs] : malloc(size);
+}
+
+void px_worker_xbuf_put(struct px_worker *w, void *p)
+{
+	if (p && w->nxbufs < PX_XBUF_CACHE)
+		w->xbufs[w->nxbufs++] = p;
+	else
+		free(p);
+}
+
 static struct px_view *view_new(struct px_snapshot *s)
 {
 	struct px_view *v = calloc(1, sizeof(*v));
@@ -348,4 +361,6 @@ void px_worker_destroy(struct px_worker *w)
 	}
 	free(w->log);
 	w->log = NULL;
+	while (w->nxbufs)
+		free(w->xbufs[--w->nxbufs]);
 }

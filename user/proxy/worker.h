@@ -32,6 +32,11 @@ void px_worker_random16(struct px_worker *w, uint8_t out[16]);
 uint32_t px_worker_rand32(struct px_worker *w);
 /* Appends one access log line (flushed at the end of the round). */
 void px_worker_log(struct px_worker *w, const char *line, size_t len);
+/* An exchange buffer block of `size` bytes (always the same size for a worker), from
+ * the worker's cache or malloc(); NULL on ENOMEM. put keeps it (or frees it when the
+ * cache is full); accepts NULL. */
+void *px_worker_xbuf_get(struct px_worker *w, size_t size);
+void px_worker_xbuf_put(struct px_worker *w, void *p);
 /* The worker's current view, with one more user. */
 struct px_view *px_view_enter(struct px_worker *w);
 /* One user less; the view (and its snapshot reference) goes when it is not current and
