@@ -130,7 +130,7 @@ struct px_conn {
 	bool dclose; /* the downstream connection closes after this exchange */
 	bool up_reuse; /* the upstream connection may go back to its pool */
 	bool dechunk; /* removing chunk framing for an HTTP/1.0 client */
-	bool expect, got_100, upgrade_req, resent, resp_started, resp_bytes;
+	bool upgrade_req, resent, resp_started, resp_bytes;
 };
 
 #endif /* SLUICE_PROXY_CONN_T_H */

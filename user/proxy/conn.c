@@ -294,7 +294,7 @@ static void exchange_reset(struct px_conn *c)
 	c->version = 0;
 	c->method = SL_HTTP_METHOD_OTHER;
 	c->req_ka = c->dclose = c->up_reuse = c->dechunk = false;
-	c->expect = c->got_100 = c->upgrade_req = c->resent = false;
+	c->upgrade_req = c->resent = false;
 	c->resp_started = c->resp_bytes = false;
 	c->uh.off = c->uh.len = 0;
 	c->dh.off = c->dh.len = 0;
@@ -429,7 +429,6 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	c->method = m->method;
 	c->version = h->version;
 	c->req_ka = sl_h1_keep_alive(h);
-	c->expect = sl_h1_expects_continue(h);
 	c->upgrade_req = sl_h1_is_upgrade(h);
 	copy_str(c->ri.method, sizeof(c->ri.method), &c->ri.method_len, m->method_name);
 	copy_str(c->ri.authority, sizeof(c->ri.authority), &c->ri.authority_len, m->authority);
@@ -679,7 +678,6 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 			n = px_fwd_response_head(h, &f, c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
 			if (n > 0)
 				c->dh.len += (size_t)n;
-			c->got_100 |= st == 100;
 		}
 		sl_h1_parser_reset(&c->rsp, c->method);
 		return 1;
@@ -704,15 +702,17 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 		px_stat_inc(&w->stats, PX_ST_UPGRADES);
 		return 1;
 	}
-	/* A final answer to a request whose body the client may still be holding back
-	 * (Expect: 100-continue, no 100 sent): neither side can know whether the body
-	 * follows, so both connections end after this response. */
-	bool held_back = c->expect && !c->got_100 && c->rq != PX_RQ_DONE;
+	/* A final answer before the whole request body went through (a 413 to an
+	 * upload, or an answer to a client holding its body back for a 100 that never
+	 * came): whether the rest of the body follows, and whether the server reads it,
+	 * neither side can know, so both connections end after this response (the body
+	 * is still forwarded while the response lasts: full-duplex servers work). */
+	bool early = c->rq != PX_RQ_DONE;
 
 	c->dechunk = c->version == 10 && h->body == SL_H1_BODY_CHUNKED;
-	c->dclose = c->dclose || !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk ||
-		    held_back || c->eof;
-	c->up_reuse = sl_h1_keep_alive(h) && !held_back && !c->up->wr_failed;
+	c->dclose = c->dclose || !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk || early ||
+		    c->eof;
+	c->up_reuse = sl_h1_keep_alive(h) && !early && !c->up->wr_failed;
 	f.close = c->dclose;
 	f.keep_alive_10 = c->version == 10 && !c->dclose;
 	f.dechunk = c->dechunk;
