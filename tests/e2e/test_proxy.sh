@@ -242,6 +242,25 @@ t_begin "IPv6: the same over the IPv6 VIP"
 out=$(curl_pod -g "http://[$WEB6]/id")
 assert_eq "$out" "id=b2" && t_pass
 
+t_begin "IPv4-mapped IPv6 client: the same, the proxy learns the IPv4 VIP"
+out=$(tb exec node1-p1 -- "$PY" - "$WEB4" <<'EOF' 2>&1
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect(("::ffff:" + sys.argv[1], 80))
+print("peer=%s" % s.getpeername()[0])
+s.sendall(b"GET /id HTTP/1.1\r\nHost: web\r\nConnection: close\r\n\r\n")
+data = b""
+while True:
+    piece = s.recv(4096)
+    if not piece:
+        break
+    data += piece
+print(data.decode().split("\r\n\r\n", 1)[1].strip())
+EOF
+)
+assert_contains "$out" "peer=::ffff:$WEB4" && assert_contains "$out" "id=b2" && t_pass
+
 t_begin "curl -v in the pod shows it connected to the VIP"
 out=$(curl_pod -v "http://$WEB4/id")
 assert_contains "$out" "Connected to $WEB4 ($WEB4) port 80" && assert_contains "$out" "id=b2" && t_pass
@@ -406,6 +425,14 @@ else
 	t_fail "log: $(tail -2 "$T_TMP/proxy.log")"
 fi
 apply_cluster node1-p3 >/dev/null 2>&1
+
+t_begin "SIGHUP reloads the file (unchanged: the version stays)"
+kill -HUP "$PROXY_PID"
+if wait_until 10 grep -q "SIGHUP: .*config.yaml unchanged, version 2 stays" "$T_TMP/proxy.log"; then
+	t_pass
+else
+	t_fail "log: $(tail -2 "$T_TMP/proxy.log")"
+fi
 
 t_begin "a connection that did not come through the handoff is refused"
 out=$(tb exec node1 -- curl -s --max-time 5 -w ' %{http_code}' "http://$TB_NODE_node1_IP4:15001/id" 2>&1)

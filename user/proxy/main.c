@@ -196,7 +196,8 @@ static void reload(struct px_proxy *px, const char *why)
 		return;
 	}
 	if (px->current->version && s->digest == px->current->digest) {
-		pr_debug("%s: %s unchanged", why, px->config_path);
+		pr_info("%s: %s unchanged, version %" PRIu64 " stays", why, px->config_path,
+			px->current->version);
 		px_snapshot_put(s);
 		return;
 	}
