@@ -176,7 +176,12 @@ void px_up_release(struct px_worker *w, struct px_up *up, bool reusable)
 
 void px_up_idle_event(struct px_worker *w, struct px_up *up, uint32_t events)
 {
-	if (!up->dead && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+	if (up->dead)
+		return;
+	/* An input edge may be stale: bytes that arrived while the connection served its
+	 * last exchange and were read then, reported in the same round it was pooled. */
+	if ((events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) ||
+	    ((events & EPOLLIN) && !quiet(up->ev.fd)))
 		px_up_close(w, up);
 }
 
