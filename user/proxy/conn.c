@@ -473,6 +473,7 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	return 1;
 }
 
+/* Waits for a whole request head, answers a refused one, starts the exchange. */
 static int req_head_step(struct px_conn *c)
 {
 	struct px_worker *w = c->w;
@@ -510,6 +511,8 @@ static int req_head_step(struct px_conn *c)
 	return start_request(c, &h);
 }
 
+/* Delimits the request body in ib; what is decoded is ready for upstream, framing and
+ * all. */
 static int req_body_step(struct px_conn *c)
 {
 	struct sl_h1_body_out o;
@@ -546,6 +549,7 @@ static int req_body_step(struct px_conn *c)
 	return progress;
 }
 
+/* The request side: head, body, or tunnel bytes. */
 static int req_step(struct px_conn *c)
 {
 	switch (c->rq) {
@@ -591,6 +595,7 @@ static void upstream_lost(struct px_conn *c, unsigned int flag)
 	local_reply(c, 503, flag, flag == PX_F_UF ? body_uf : body_uc);
 }
 
+/* A non-blocking connect() finished: connected, or 503 UF. */
 static int connect_step(struct px_conn *c)
 {
 	struct px_up *up = c->up;
@@ -612,6 +617,7 @@ static int connect_step(struct px_conn *c)
 	return 1;
 }
 
+/* Sends the rewritten request head, then the body bytes ready in ib. */
 static int up_write(struct px_conn *c)
 {
 	struct px_up *up = c->up;
@@ -641,6 +647,7 @@ static int up_write(struct px_conn *c)
 	return n > 0;
 }
 
+/* Reads the response into rb while one is expected. */
 static int up_read(struct px_conn *c)
 {
 	struct px_up *up = c->up;
@@ -733,6 +740,7 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 	return 1;
 }
 
+/* Delimits the response body in rb (removing chunk framing for HTTP/1.0 clients). */
 static int resp_body_step(struct px_conn *c)
 {
 	struct sl_h1_body_out o;
@@ -772,6 +780,7 @@ static int resp_body_step(struct px_conn *c)
 	return progress;
 }
 
+/* The response side: connect, head, body, or tunnel bytes. */
 static int resp_step(struct px_conn *c)
 {
 	struct sl_h1_head h;
@@ -818,6 +827,7 @@ static int resp_step(struct px_conn *c)
 
 /* --- the downstream side --- */
 
+/* Reads the client into ib (or discards its input while lingering). */
 static int down_read(struct px_conn *c)
 {
 	char discard[4096];
@@ -847,6 +857,7 @@ static int down_read(struct px_conn *c)
 	return r;
 }
 
+/* Sends the heads in dh, then the body bytes ready in rb, to the client. */
 static int down_write(struct px_conn *c)
 {
 	ssize_t n = flush_to(c->ev.fd, &c->dh, &c->rb, &c->wr);
@@ -892,6 +903,7 @@ static int end_step(struct px_conn *c)
 	}
 }
 
+/* Runs every step until none makes progress or the connection is gone. */
 static void conn_run(struct px_conn *c)
 {
 	for (;;) {
