@@ -12,9 +12,12 @@ CFLAGS += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow -D_GNU_SOURCE 
 LDLIBS_LIB := -lyaml
 LDLIBS_AGENT := -lbpf -lelf -lz -lmnl -lyaml
 
+# The HTTP/1.1 parser is library code (the fuzz target builds it alone); the rest of
+# user/proxy/ is the sluice-proxy binary.
 LIB_SRCS := $(sort $(wildcard user/common/*.c user/model/*.c user/config/*.c user/state/*.c \
-			      user/proxy/*.c))
+			      user/proxy/http1*.c))
 AGENT_SRCS := $(sort $(wildcard user/agent/*.c))
+PROXY_SRCS := $(sort $(filter-out user/proxy/http1%,$(wildcard user/proxy/*.c)))
 CTL_SRCS := $(sort $(wildcard user/ctl/*.c))
 BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
 BPF_HDRS := $(wildcard bpf/lib/*.h include/sluice/*.h)
@@ -25,6 +28,7 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OUT)/obj/%.o)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(OUT)/obj/%.o)
 CTL_OBJS := $(CTL_SRCS:%.c=$(OUT)/obj/%.o)
+PROXY_OBJS := $(PROXY_SRCS:%.c=$(OUT)/obj/%.o)
 BPF_OBJS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/bpf/%.bpf.o)
 SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(OUT)/gen/%.skel.h)
 TOOLS := $(TOOL_SRCS:tests/tools/%.c=$(OUT)/tools/%)
@@ -34,7 +38,7 @@ LIB := $(OUT)/libsluice.a
 
 .SECONDARY:
 .PHONY: all install deps test unit fuzz tools format format-check clean demo bench bench-quick bench-smoke bench-policy
-all: $(OUT)/bin/sluiced $(OUT)/bin/sluicectl
+all: $(OUT)/bin/sluiced $(OUT)/bin/sluicectl $(OUT)/bin/sluice-proxy
 
 $(OUT)/gen/vmlinux.h:
 	@mkdir -p $(@D)
@@ -70,16 +74,21 @@ $(OUT)/bin/sluicectl: $(CTL_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
+$(OUT)/bin/sluice-proxy: $(PROXY_OBJS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LIB) -lpthread
+
 $(OUT)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LIB)
 
-# Unit tests link the agent's modules too (all but main), so map reconciliation can be
-# tested against real kernel maps.
+# Unit tests link the agent's and the proxy's modules too (all but their mains), so map
+# reconciliation can be tested against real kernel maps and the proxy's logic directly.
 AGENT_LIB_OBJS := $(filter-out $(OUT)/obj/user/agent/main.o,$(AGENT_OBJS))
-$(OUT)/tests/%: tests/unit/%.c $(AGENT_LIB_OBJS) $(LIB)
+PROXY_LIB_OBJS := $(filter-out $(OUT)/obj/user/proxy/main.o,$(PROXY_OBJS))
+$(OUT)/tests/%: tests/unit/%.c $(AGENT_LIB_OBJS) $(PROXY_LIB_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_AGENT) -lcmocka
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_AGENT) -lcmocka -lpthread
 
 # Fuzz targets: the library rebuilt with clang, libFuzzer, ASan and UBSan.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -94,7 +103,8 @@ fuzz: $(FUZZERS)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
-	install -m 0755 $(OUT)/bin/sluiced $(OUT)/bin/sluicectl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(OUT)/bin/sluiced $(OUT)/bin/sluicectl $(OUT)/bin/sluice-proxy \
+		$(DESTDIR)$(PREFIX)/bin/
 
 deps:
 	scripts/install-deps
@@ -117,10 +127,10 @@ bench-policy: all tools
 	bench/policy-apply
 
 format:
-	clang-format -i $(LIB_SRCS) $(AGENT_SRCS) $(CTL_SRCS) $(BPF_SRCS) $(wildcard user/*/*.h bpf/lib/*.h include/sluice/*.h)
+	clang-format -i $(LIB_SRCS) $(AGENT_SRCS) $(CTL_SRCS) $(PROXY_SRCS) $(BPF_SRCS) $(wildcard user/*/*.h bpf/lib/*.h include/sluice/*.h)
 
 format-check:
-	clang-format --dry-run --Werror $(LIB_SRCS) $(AGENT_SRCS) $(CTL_SRCS) $(BPF_SRCS) $(wildcard user/*/*.h bpf/lib/*.h include/sluice/*.h)
+	clang-format --dry-run --Werror $(LIB_SRCS) $(AGENT_SRCS) $(CTL_SRCS) $(PROXY_SRCS) $(BPF_SRCS) $(wildcard user/*/*.h bpf/lib/*.h include/sluice/*.h)
 
 clean:
 	rm -rf $(OUT)

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * A downstream connection and the upstream connection serving its request in flight.
+ *
+ * The connection is one state machine with two halves: the request side (rq: head,
+ * body, done, tunnel, drain) and the response side (rs: none, connecting, head, body,
+ * done, tunnel, local). One exchange (a request and its response) runs at a time; a
+ * pipelined next request waits in the input buffer until the exchange ends. Bytes move
+ * through two bounded buffers, each read from one socket and written to the other:
+ *
+ *	client ──read──► ib ──write──► upstream	(request head rewritten into uh)
+ *	client ◄─write── rb ◄──read─── upstream	(response heads rewritten into dh)
+ *
+ * A buffer that is full is not read into, which stops reading that socket (TCP then
+ * pushes back on the sender): backpressure without unbounded memory. Heads are
+ * rewritten (forward.c) into uh/dh, which are written before the body bytes that
+ * follow them; bodies are forwarded in place with their framing (the decoder only
+ * finds where they end), except that chunked framing is removed for HTTP/1.0 clients.
+ *
+ * Sockets are edge-triggered (EPOLLET) and registered once for in and out: an event
+ * only sets the ready flags (rd, wr), and the connection runs every step until none
+ * makes progress; a step stops reading at EAGAIN (clearing rd) or when its buffer is
+ * full (leaving rd set, so it resumes as soon as there is room). No epoll_ctl() call
+ * is made after registration.
+ */
+#ifndef SLUICE_PROXY_CONN_T_H
+#define SLUICE_PROXY_CONN_T_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/objects-t.h"
+#include "proxy/forward.h"
+#include "proxy/http1-t.h"
+#include "proxy/snapshot-t.h"
+#include "proxy/worker-t.h"
+
+/* An input buffer: [head, out) is ready to be written to the other side, [out, dec)
+ * is a gap (only while chunk framing is being removed), [dec, in) is read but not yet
+ * parsed or decoded. */
+struct px_ibuf {
+	char *p;
+	size_t cap;
+	size_t head, out, dec, in;
+};
+
+/* Bytes the proxy wrote itself (heads, local responses), sent before the body. */
+struct px_obuf {
+	char *p;
+	size_t cap;
+	size_t off, len; /* [off, len) not yet written */
+};
+
+enum px_rq_state {
+	PX_RQ_HEAD, /* waiting for, or parsing, a request head */
+	PX_RQ_BODY, /* forwarding the request body */
+	PX_RQ_DONE, /* the request is complete (or no more of it is read) */
+	PX_RQ_TUNNEL, /* after a 101: bytes as they come */
+	PX_RQ_DRAIN, /* our side is shut down; discarding input until EOF or linger */
+};
+
+enum px_rs_state {
+	PX_RS_NONE, /* no exchange */
+	PX_RS_CONNECTING, /* upstream connect() in progress */
+	PX_RS_HEAD, /* waiting for the response head (or the next one after a 1xx) */
+	PX_RS_BODY,
+	PX_RS_DONE, /* the response is complete upstream; may still be flushing */
+	PX_RS_TUNNEL,
+	PX_RS_LOCAL, /* a response of the proxy's own is in dh */
+};
+
+/* A pool: idle connections to one endpoint, most recently used first. */
+struct px_pool {
+	struct px_ep ep;
+	struct px_up *idle;
+	size_t nidle;
+	struct px_pool *next_gone; /* px_pools_sweep()'s list of pools to free */
+};
+
+struct px_up {
+	struct px_ev ev;
+	struct px_ep ep;
+	struct px_conn *owner; /* NULL while idle in a pool */
+	struct px_up *prev, *next; /* pool list while idle; dead list after close */
+	int64_t idle_since;
+	bool connected, reused, dead;
+	bool rd, wr, eof, hup, shut_wr;
+	bool wr_failed; /* the server stopped reading: nothing more is sent */
+};
+
+/* Copies of request fields the access log needs after the head's bytes are gone. */
+struct px_req_info {
+	char method[24];
+	char authority[256];
+	char path[512];
+	char rid[128];
+	size_t method_len, authority_len, path_len, rid_len;
+};
+
+struct px_conn {
+	struct px_ev ev;
+	struct px_worker *w;
+	struct px_conn *prev, *next; /* w->conns, or w->dead_conns once dead */
+	struct sl_ip peer, orig; /* the client, and where it dialed */
+	uint16_t peer_port, orig_port; /* host order */
+	bool has_orig;
+	char peer_text[56], orig_text[56], up_text[56], peer_addr[48];
+	bool rd, wr, eof, hup, dead, shut_wr;
+	enum px_rq_state rq;
+	enum px_rs_state rs;
+	int64_t deadline; /* CLOCK_MONOTONIC ms; 0: none */
+	int64_t start_mono, start_wall; /* the request's first byte; 0: none yet */
+	unsigned int nreq; /* exchanges begun on this connection */
+	struct px_ibuf ib, rb;
+	struct px_obuf dh, uh;
+	struct sl_h1_parser rqp, rsp;
+	struct sl_h1_body rqb, rsb;
+	struct sl_http_field *fields; /* storage for both parsers */
+	struct px_view *view; /* the snapshot of the exchange in flight */
+	struct px_up *up;
+	struct px_ep ep;
+	struct px_req_info ri;
+	enum sl_http_method method;
+	unsigned int version; /* of the request */
+	unsigned int status; /* sent downstream (final), 0: none */
+	unsigned int flags; /* enum px_flag */
+	uint64_t rx, tx; /* body bytes from and to the client */
+	bool req_ka; /* the request lets the connection persist */
+	bool dclose; /* the downstream connection closes after this exchange */
+	bool up_reuse; /* the upstream connection may go back to its pool */
+	bool dechunk; /* removing chunk framing for an HTTP/1.0 client */
+	bool upgrade_req, resent, resp_started, resp_bytes;
+};
+
+#endif /* SLUICE_PROXY_CONN_T_H */

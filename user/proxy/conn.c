@@ -1,0 +1,1140 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The downstream connection state machine (conn-t.h says how bytes move). Every step
+ * returns whether it made progress; px_conn_run() repeats them until none does, which
+ * with edge-triggered sockets means until every socket said EAGAIN or its buffer is
+ * full. A step that ends the connection marks it dead; it is freed after the round.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "proxy/access_log.h"
+#include "proxy/conn.h"
+#include "proxy/forward.h"
+#include "proxy/http1.h"
+#include "proxy/route.h"
+#include "proxy/stats.h"
+#include "proxy/upstream.h"
+#include "proxy/worker.h"
+
+#define SO_ORIGINAL_DST_ 80 /* also IP6T_SO_ORIGINAL_DST */
+/* Room for what forward.c adds to a head (forwarding fields, Connection, Host). */
+#define HEAD_EXTRA 2048
+
+static const char body_no_orig[] =
+	"this connection did not come through the sluice handoff (no original destination)";
+static const char body_nr[] = "no route: no Service is known for the original destination";
+static const char body_uh[] = "no healthy upstream";
+static const char body_uf[] =
+	"upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+static const char body_uc[] =
+	"upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+static const char body_upe[] = "upstream sent a response the proxy could not read";
+
+static void conn_run(struct px_conn *c);
+
+static const struct sl_h1_limits *limits(const struct px_conn *c)
+{
+	return &c->w->cfg->limits;
+}
+
+/* --- buffers --- */
+
+/* Moves the pending bytes of b to its start (closing a dechunking gap) when that
+ * makes room; returns the free bytes at the end. */
+static size_t make_room(struct px_ibuf *b)
+{
+	if (b->head == b->out && b->dec == b->in) {
+		b->head = b->out = b->dec = b->in = 0;
+	} else if (b->in == b->cap && (b->head > 0 || b->out < b->dec)) {
+		size_t a = b->out - b->head, d = b->in - b->dec;
+
+		memmove(b->p, b->p + b->head, a);
+		memmove(b->p + a, b->p + b->dec, d);
+		b->head = 0;
+		b->out = b->dec = a;
+		b->in = a + d;
+	}
+	return b->cap - b->in;
+}
+
+static void ibuf_reset(struct px_ibuf *b)
+{
+	b->head = b->out = b->dec = b->in = 0;
+}
+
+static bool obuf_empty(const struct px_obuf *o)
+{
+	return o->off == o->len;
+}
+
+/* The buffers of an exchange (the response input buffer and the two head buffers), in
+ * one block from the worker's cache: taken when an exchange starts, given back when it
+ * ends, so an idle keep-alive connection holds only its input buffer. */
+static size_t xbuf_size(const struct px_conn *c)
+{
+	return limits(c)->max_head + 2 * (limits(c)->max_head + HEAD_EXTRA);
+}
+
+static int ensure_bufs(struct px_conn *c)
+{
+	size_t hc = limits(c)->max_head + HEAD_EXTRA;
+	char *p;
+
+	if (c->rb.p)
+		return 0;
+	p = px_worker_xbuf_get(c->w, xbuf_size(c));
+	if (!p)
+		return -ENOMEM;
+	c->rb.p = p;
+	c->rb.cap = limits(c)->max_head;
+	c->uh.p = p + c->rb.cap;
+	c->uh.cap = hc;
+	c->dh.p = c->uh.p + hc;
+	c->dh.cap = hc;
+	return 0;
+}
+
+static void release_bufs(struct px_conn *c)
+{
+	px_worker_xbuf_put(c->w, c->rb.p);
+	c->rb = (struct px_ibuf){ 0 };
+	c->uh = (struct px_obuf){ 0 };
+	c->dh = (struct px_obuf){ 0 };
+}
+
+/* Writes o[off, len) then b[head, out) to fd. Returns bytes written, 0 when there was
+ * nothing to write or the socket is full (*ready cleared), or -errno. */
+static ssize_t flush_to(int fd, struct px_obuf *o, struct px_ibuf *b, bool *ready)
+{
+	struct iovec iov[2];
+	int n = 0;
+	ssize_t w;
+	size_t ho;
+
+	if (!*ready)
+		return 0;
+	if (o && !obuf_empty(o))
+		iov[n++] = (struct iovec){ o->p + o->off, o->len - o->off };
+	if (b->out > b->head)
+		iov[n++] = (struct iovec){ b->p + b->head, b->out - b->head };
+	if (!n)
+		return 0;
+	w = writev(fd, iov, n);
+	if (w < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			*ready = false;
+			return 0;
+		}
+		return errno == EINTR ? 0 : -errno;
+	}
+	ho = o ? o->len - o->off : 0;
+	if ((size_t)w <= ho) {
+		o->off += (size_t)w;
+	} else {
+		if (o)
+			o->off = o->len;
+		b->head += (size_t)w - ho;
+	}
+	return w;
+}
+
+/* Reads from fd into b. Returns 1 on progress (bytes, or EOF noted in *eof), 0 when
+ * nothing could be read (EAGAIN clears *ready; a full buffer leaves it), or -errno. */
+static int fill_from(int fd, struct px_ibuf *b, bool *ready, bool *eof)
+{
+	ssize_t n;
+
+	if (!*ready || *eof || !make_room(b))
+		return 0;
+	n = read(fd, b->p + b->in, b->cap - b->in);
+	if (n > 0) {
+		b->in += (size_t)n;
+		return 1;
+	}
+	if (n == 0) {
+		*eof = true;
+		*ready = false;
+		return 1;
+	}
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		*ready = false;
+		return 0;
+	}
+	return errno == EINTR ? 1 : -errno;
+}
+
+/* --- ending things --- */
+
+static void copy_str(char *dst, size_t cap, size_t *len, struct sl_str s)
+{
+	*len = s.len < cap ? s.len : cap;
+	if (*len)
+		memcpy(dst, s.p, *len);
+}
+
+static struct sl_str info_str(const char *p, size_t n)
+{
+	return (struct sl_str){ n ? p : NULL, n };
+}
+
+/* Logs and counts the exchange that is ending, if one began. */
+static void account(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+	struct px_log_entry e;
+	char line[PX_LOG_LINE_MAX];
+	size_t n;
+
+	if (!c->start_mono)
+		return;
+	if (c->status >= 100 && c->status < 600)
+		px_stat_inc(&w->stats, (enum px_stat)(PX_ST_DS_RQ_1XX + c->status / 100 - 1));
+	px_stats_flags(&w->stats, c->flags);
+	if (w->cfg->access_log_fd >= 0) {
+		e = (struct px_log_entry){
+			.start_ms = c->start_wall,
+			.peer = c->peer_text,
+			.orig = c->has_orig ? c->orig_text : NULL,
+			.upstream = c->up_text[0] ? c->up_text : NULL,
+			.method = info_str(c->ri.method, c->ri.method_len),
+			.authority = info_str(c->ri.authority, c->ri.authority_len),
+			.path = info_str(c->ri.path, c->ri.path_len),
+			.request_id = info_str(c->ri.rid, c->ri.rid_len),
+			.version = c->version,
+			.status = c->status,
+			.flags = c->flags,
+			.rx = c->rx,
+			.tx = c->tx,
+			.duration_ms = (uint64_t)(w->now_ms - c->start_mono),
+		};
+		n = px_access_log_format(&e, w->cfg->log_format, line, sizeof(line));
+		px_worker_log(w, line, n);
+	}
+	c->start_mono = 0;
+}
+
+/* Closes c now; freed after the round. */
+static void conn_close(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->up) {
+		px_up_close(w, c->up);
+		c->up = NULL;
+	}
+	px_view_leave(w, c->view);
+	c->view = NULL;
+	close(c->ev.fd);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = NULL;
+	c->next = w->dead_conns;
+	w->dead_conns = c;
+	px_stat_dec(&w->stats, PX_ST_DS_CX_ACTIVE);
+}
+
+/* Ends the exchange and the connection because of `flags`: the response cannot be
+ * completed (it had begun, or the client is gone). */
+static void conn_abort_flags(struct px_conn *c, unsigned int flags)
+{
+	c->flags |= flags;
+	account(c);
+	conn_close(c);
+}
+
+void px_conn_abort(struct px_conn *c)
+{
+	conn_close(c);
+}
+
+/* Shuts down our sending side and discards what the client still sends, for at most
+ * PX_LINGER_MS, so the response just sent is not destroyed by a reset. */
+static void linger(struct px_conn *c)
+{
+	if (c->up) {
+		px_up_close(c->w, c->up);
+		c->up = NULL;
+	}
+	if (!c->shut_wr)
+		shutdown(c->ev.fd, SHUT_WR);
+	c->shut_wr = true;
+	c->rq = PX_RQ_DRAIN;
+	c->rs = PX_RS_NONE;
+	ibuf_reset(&c->ib);
+	c->deadline = c->w->now_ms + PX_LINGER_MS;
+	if (c->eof)
+		conn_close(c);
+}
+
+static void exchange_reset(struct px_conn *c)
+{
+	c->status = c->flags = 0;
+	c->rx = c->tx = 0;
+	c->start_mono = c->start_wall = 0;
+	c->up_text[0] = '\0';
+	memset(&c->ri, 0, sizeof(c->ri));
+	c->version = 0;
+	c->method = SL_HTTP_METHOD_OTHER;
+	c->req_ka = c->dclose = c->up_reuse = c->dechunk = false;
+	c->upgrade_req = c->resent = false;
+	c->resp_started = c->resp_bytes = false;
+	c->uh.off = c->uh.len = 0;
+	c->dh.off = c->dh.len = 0;
+	ibuf_reset(&c->rb);
+}
+
+/* The exchange is complete on both sides: log it, give the upstream connection back,
+ * and wait for the next request or close. */
+static void end_exchange(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+	bool clean;
+
+	account(c);
+	if (c->up) {
+		clean = c->up_reuse && c->rs == PX_RS_DONE && c->rq == PX_RQ_DONE &&
+			c->rb.dec == c->rb.in && !c->up->eof && obuf_empty(&c->uh) &&
+			c->ib.head == c->ib.out;
+		px_up_release(w, c->up, clean);
+		c->up = NULL;
+	}
+	px_view_leave(w, c->view);
+	c->view = NULL;
+	if (c->dclose || c->eof || c->rs == PX_RS_TUNNEL) {
+		exchange_reset(c);
+		release_bufs(c);
+		linger(c);
+		return;
+	}
+	exchange_reset(c);
+	release_bufs(c);
+	c->rq = PX_RQ_HEAD;
+	c->rs = PX_RS_NONE;
+	sl_h1_parser_reset(&c->rqp, SL_HTTP_GET);
+	/* The next request (pipelined or not) starts at the buffer's start. */
+	c->ib.head = c->ib.out = c->ib.dec;
+	make_room(&c->ib);
+	if (c->ib.dec > 0) {
+		size_t n = c->ib.in - c->ib.dec;
+
+		memmove(c->ib.p, c->ib.p + c->ib.dec, n);
+		c->ib.head = c->ib.out = c->ib.dec = 0;
+		c->ib.in = n;
+	}
+	c->deadline = w->now_ms + w->cfg->idle_timeout_ms;
+}
+
+/* Answers the request with a response of the proxy's own (no byte of a final response
+ * has been sent). The connection persists only when the whole request was read. */
+static void local_reply(struct px_conn *c, int status, unsigned int flags, const char *body)
+{
+	bool close;
+	int n;
+
+	if (c->up) {
+		px_up_close(c->w, c->up);
+		c->up = NULL;
+	}
+	if (ensure_bufs(c)) {
+		conn_abort_flags(c, flags);
+		return;
+	}
+	close = c->rq != PX_RQ_DONE || !c->req_ka || c->eof || (flags & (PX_F_DPE | PX_F_NR));
+	c->flags |= flags;
+	c->status = (unsigned int)status;
+	c->dclose = close;
+	c->rq = PX_RQ_DONE;
+	c->rs = PX_RS_LOCAL;
+	c->deadline = 0;
+	c->resp_started = true;
+	ibuf_reset(&c->rb);
+	if (obuf_empty(&c->dh))
+		c->dh.off = c->dh.len = 0;
+	n = px_local_response(status, body, close, c->version == 10 && !close,
+			      c->method == SL_HTTP_HEAD, c->ri.rid_len ? c->ri.rid : NULL,
+			      c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
+	if (n < 0) {
+		conn_abort_flags(c, 0);
+		return;
+	}
+	c->dh.len += (size_t)n;
+}
+
+/* --- the request side --- */
+
+static bool idempotent(enum sl_http_method m)
+{
+	return m == SL_HTTP_GET || m == SL_HTTP_HEAD || m == SL_HTTP_OPTIONS || m == SL_HTTP_PUT ||
+	       m == SL_HTTP_DELETE || m == SL_HTTP_TRACE;
+}
+
+/* Connects (or takes a pooled connection) to c->ep for the exchange. */
+static void attach_upstream(struct px_conn *c, bool fresh)
+{
+	struct px_worker *w = c->w;
+
+	c->up = px_up_get(w, &c->ep, fresh);
+	if (!c->up) {
+		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
+		local_reply(c, 503, PX_F_UF, body_uf);
+		return;
+	}
+	c->up->owner = c;
+	if (c->up->connected) {
+		c->rs = PX_RS_HEAD;
+	} else {
+		c->rs = PX_RS_CONNECTING;
+		c->deadline = w->now_ms + w->cfg->connect_timeout_ms;
+	}
+}
+
+/* A complete request head h: route it, rewrite it for upstream, start the exchange. */
+static int start_request(struct px_conn *c, const struct sl_h1_head *h)
+{
+	struct px_worker *w = c->w;
+	const struct sl_http_msg *m = &h->msg;
+	struct px_route route;
+	struct px_fwd_req f;
+	char rid[PX_UUID_LEN];
+	uint8_t rnd[16];
+	struct sl_str fid;
+	int n, r;
+
+	px_stat_inc(&w->stats, PX_ST_DS_RQ_TOTAL);
+	if (ensure_bufs(c)) {
+		pr_warn("%s: out of memory: connection closed", c->peer_text);
+		conn_close(c);
+		return 1;
+	}
+	c->nreq++;
+	c->deadline = 0;
+	c->method = m->method;
+	c->version = h->version;
+	c->req_ka = sl_h1_keep_alive(h);
+	c->upgrade_req = sl_h1_is_upgrade(h);
+	copy_str(c->ri.method, sizeof(c->ri.method), &c->ri.method_len, m->method_name);
+	copy_str(c->ri.authority, sizeof(c->ri.authority), &c->ri.authority_len, m->authority);
+	copy_str(c->ri.path, sizeof(c->ri.path), &c->ri.path_len, m->path);
+	c->ib.dec += h->len;
+	c->ib.head = c->ib.out = c->ib.dec;
+	sl_h1_body_init_head(&c->rqb, &c->rqp, h);
+	c->rq = h->body == SL_H1_BODY_NONE || (h->body == SL_H1_BODY_LENGTH && !h->length)
+			? PX_RQ_DONE
+			: PX_RQ_BODY;
+	c->view = px_view_enter(w);
+
+	px_worker_random16(w, rnd);
+	px_uuid4(rnd, rid);
+	f = (struct px_fwd_req){ .client_addr = c->peer_addr,
+				 .proto = "http",
+				 .host_fallback = c->orig_text,
+				 .request_id = rid };
+	n = px_fwd_request_head(h, &f, c->uh.p, c->uh.cap, &fid);
+	copy_str(c->ri.rid, sizeof(c->ri.rid), &c->ri.rid_len, fid);
+	if (m->method == SL_HTTP_CONNECT) {
+		local_reply(c, 501, 0, "CONNECT is not supported");
+		return 1;
+	}
+	if (n < 0) {
+		local_reply(c, 431, 0, "request head too large once forwarded");
+		return 1;
+	}
+	c->uh.off = 0;
+	c->uh.len = (size_t)n;
+
+	r = px_route_pick(c->view->s, &c->orig, c->orig_port, &c->peer, m, px_worker_rand32(w),
+			  &route);
+	if (r) {
+		local_reply(c, route.status, route.flags, r == -ENOENT ? body_nr : body_uh);
+		return 1;
+	}
+	c->ep = route.ep;
+	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
+	sl_h1_parser_reset(&c->rsp, c->method);
+	attach_upstream(c, false);
+	return 1;
+}
+
+/* Waits for a whole request head, answers a refused one, starts the exchange. */
+static int req_head_step(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+	struct sl_h1_head h;
+	int r;
+
+	if (c->ib.dec == c->ib.in) {
+		if (c->eof)
+			conn_close(c); /* between requests: a normal end */
+		return 0;
+	}
+	if (!c->start_mono) {
+		c->start_mono = w->now_ms;
+		c->start_wall = w->wall_ms;
+		if (c->nreq)
+			c->deadline = w->now_ms + w->cfg->header_timeout_ms;
+	}
+	r = sl_h1_parse_head(&c->rqp, c->ib.p + c->ib.dec, c->ib.in - c->ib.dec, &h);
+	if (r == -EAGAIN) {
+		if (c->eof)
+			conn_close(c); /* a truncated head: nothing to answer */
+		return 0;
+	}
+	if (r) {
+		char body[96];
+
+		px_stat_inc(&w->stats, PX_ST_DS_RQ_TOTAL);
+		px_stat_inc(&w->stats, PX_ST_DS_RQ_PARSE_ERROR);
+		pr_debug("%s: request refused: %s", c->peer_text, sl_h1_err_name(c->rqp.err));
+		snprintf(body, sizeof(body), "bad request: %s", sl_h1_err_name(c->rqp.err));
+		c->rq = PX_RQ_DONE;
+		local_reply(c, c->rqp.reply_status, PX_F_DPE, body);
+		return 1;
+	}
+	return start_request(c, &h);
+}
+
+/* Delimits the request body in ib; what is decoded is ready for upstream, framing and
+ * all. */
+static int req_body_step(struct px_conn *c)
+{
+	struct sl_h1_body_out o;
+	int progress = 0, r;
+
+	while (c->ib.dec < c->ib.in) {
+		r = sl_h1_body_decode(&c->rqb, c->ib.p + c->ib.dec, c->ib.in - c->ib.dec, &o);
+		if (r == -EBADMSG) {
+			char body[96];
+
+			px_stat_inc(&c->w->stats, PX_ST_DS_RQ_PARSE_ERROR);
+			if (c->resp_started) {
+				conn_abort_flags(c, PX_F_DPE);
+				return 1;
+			}
+			snprintf(body, sizeof(body), "bad request: %s", sl_h1_err_name(c->rqb.err));
+			local_reply(c, c->rqb.reply_status, PX_F_DPE, body);
+			return 1;
+		}
+		c->ib.dec += o.consumed;
+		c->ib.out = c->ib.dec;
+		c->rx += o.data_len;
+		progress = 1;
+		if (r == 0) {
+			c->rq = PX_RQ_DONE;
+			return 1;
+		}
+	}
+	if (c->eof) {
+		/* The client went away in the middle of its request body. */
+		conn_abort_flags(c, PX_F_DC);
+		return 1;
+	}
+	return progress;
+}
+
+/* The request side: head, body, or tunnel bytes. */
+static int req_step(struct px_conn *c)
+{
+	switch (c->rq) {
+	case PX_RQ_HEAD:
+		return c->rs == PX_RS_NONE ? req_head_step(c) : 0;
+	case PX_RQ_BODY:
+		return c->rs == PX_RS_LOCAL ? 0 : req_body_step(c);
+	case PX_RQ_TUNNEL:
+		if (c->ib.dec == c->ib.in)
+			return 0;
+		c->rx += c->ib.in - c->ib.dec;
+		c->ib.dec = c->ib.out = c->ib.in;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* --- the upstream side --- */
+
+/* The upstream connection failed or closed before the response was complete. */
+static void upstream_lost(struct px_conn *c, unsigned int flag)
+{
+	struct px_worker *w = c->w;
+
+	if (c->resp_started) {
+		conn_abort_flags(c, flag);
+		return;
+	}
+	/* A pooled connection the server closed just as the request went out (the
+	 * keep-alive race of RFC 9112 section 9.3.1): sent again, once, on a new
+	 * connection, when nothing of the request but its head is gone. */
+	if (c->up && c->up->reused && !c->resent && !c->resp_bytes && idempotent(c->method) &&
+	    c->rqb.kind == SL_H1_BODY_NONE) {
+		px_up_close(w, c->up);
+		c->up = NULL;
+		c->resent = true;
+		c->uh.off = 0;
+		px_stat_inc(&w->stats, PX_ST_US_RQ_RESEND);
+		attach_upstream(c, true);
+		return;
+	}
+	local_reply(c, 503, flag, flag == PX_F_UF ? body_uf : body_uc);
+}
+
+/* A non-blocking connect() finished: connected, or 503 UF. */
+static int connect_step(struct px_conn *c)
+{
+	struct px_up *up = c->up;
+	socklen_t len = sizeof(int);
+	int e = 0;
+
+	if (c->rs != PX_RS_CONNECTING || (!up->wr && !up->hup))
+		return 0;
+	if (getsockopt(up->ev.fd, SOL_SOCKET, SO_ERROR, &e, &len) || e || up->hup) {
+		pr_debug("%s: connect to %s: %s", c->peer_text, c->up_text,
+			 strerror(e ? e : ECONNRESET));
+		px_stat_inc(&c->w->stats, PX_ST_US_CX_CONNECT_FAIL);
+		local_reply(c, 503, PX_F_UF, body_uf);
+		return 1;
+	}
+	up->connected = true;
+	c->rs = PX_RS_HEAD;
+	c->deadline = 0;
+	return 1;
+}
+
+/* Sends the rewritten request head, then the body bytes ready in ib. */
+static int up_write(struct px_conn *c)
+{
+	struct px_up *up = c->up;
+	ssize_t n;
+
+	if (!up || !up->connected || up->wr_failed || c->rs == PX_RS_LOCAL)
+		return 0;
+	n = flush_to(up->ev.fd, &c->uh, &c->ib, &up->wr);
+	if (n < 0) {
+		/* The server stopped reading: it may have answered (a 413, say) and
+		 * closed. What it sent is read before anything is decided; the rest of
+		 * the request is dropped, and neither connection is kept. */
+		up->wr_failed = up->shut_wr = true;
+		up->rd = true;
+		c->ib.head = c->ib.out;
+		c->uh.off = c->uh.len;
+		if (c->rq == PX_RQ_BODY)
+			c->rq = PX_RQ_DONE;
+		c->dclose = true;
+		c->up_reuse = false;
+		return 1;
+	}
+	if (c->rq == PX_RQ_TUNNEL && c->eof && c->ib.head == c->ib.out && !up->shut_wr) {
+		shutdown(up->ev.fd, SHUT_WR);
+		up->shut_wr = true;
+	}
+	return n > 0;
+}
+
+/* Reads the response into rb while one is expected. */
+static int up_read(struct px_conn *c)
+{
+	struct px_up *up = c->up;
+	size_t before = c->rb.in;
+	int r;
+
+	if (!up || !up->connected ||
+	    (c->rs != PX_RS_HEAD && c->rs != PX_RS_BODY && c->rs != PX_RS_TUNNEL))
+		return 0;
+	r = fill_from(up->ev.fd, &c->rb, &up->rd, &up->eof);
+	if (r < 0) {
+		upstream_lost(c, PX_F_UC);
+		return 1;
+	}
+	if (c->rb.in > before)
+		c->resp_bytes = true;
+	return r;
+}
+
+/* A complete response head h. */
+static int response_head(struct px_conn *c, const struct sl_h1_head *h)
+{
+	struct px_worker *w = c->w;
+	struct px_fwd_resp f = { 0 };
+	unsigned int st = h->msg.status;
+	int n;
+
+	if (obuf_empty(&c->dh))
+		c->dh.off = c->dh.len = 0;
+	if (h->flags & SL_H1_F_INTERIM) {
+		c->rb.dec += h->len;
+		c->rb.head = c->rb.out = c->rb.dec;
+		/* 1xx responses are not for HTTP/1.0 clients (RFC 9110 section 15.2). */
+		if (c->version == 11) {
+			n = px_fwd_response_head(h, &f, c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
+			if (n > 0)
+				c->dh.len += (size_t)n;
+		}
+		sl_h1_parser_reset(&c->rsp, c->method);
+		return 1;
+	}
+	if (h->flags & SL_H1_F_TUNNEL) {
+		if (!c->upgrade_req || st != 101 || c->rq != PX_RQ_DONE) {
+			local_reply(c, 502, PX_F_UPE, body_upe);
+			return 1;
+		}
+		n = px_fwd_response_head(h, &f, c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
+		if (n < 0) {
+			local_reply(c, 502, PX_F_UPE, body_upe);
+			return 1;
+		}
+		c->dh.len += (size_t)n;
+		c->status = st;
+		c->resp_started = true;
+		c->rb.dec += h->len;
+		c->rb.head = c->rb.out = c->rb.dec;
+		c->rs = PX_RS_TUNNEL;
+		c->rq = PX_RQ_TUNNEL;
+		px_stat_inc(&w->stats, PX_ST_UPGRADES);
+		return 1;
+	}
+	/* A final answer before the whole request body went through (a 413 to an
+	 * upload, or an answer to a client holding its body back for a 100 that never
+	 * came): whether the rest of the body follows, and whether the server reads it,
+	 * neither side can know, so both connections end after this response (the body
+	 * is still forwarded while the response lasts: full-duplex servers work). */
+	bool early = c->rq != PX_RQ_DONE;
+
+	c->dechunk = c->version == 10 && h->body == SL_H1_BODY_CHUNKED;
+	c->dclose = c->dclose || !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk || early ||
+		    c->eof;
+	c->up_reuse = sl_h1_keep_alive(h) && !early && !c->up->wr_failed;
+	f.close = c->dclose;
+	f.keep_alive_10 = c->version == 10 && !c->dclose;
+	f.dechunk = c->dechunk;
+	n = px_fwd_response_head(h, &f, c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
+	if (n < 0) {
+		local_reply(c, 502, PX_F_UPE, body_upe);
+		return 1;
+	}
+	c->dh.len += (size_t)n;
+	c->status = st;
+	c->resp_started = true;
+	c->rb.dec += h->len;
+	c->rb.head = c->rb.out = c->rb.dec;
+	sl_h1_body_init_head(&c->rsb, &c->rsp, h);
+	c->rs = h->body == SL_H1_BODY_NONE || (h->body == SL_H1_BODY_LENGTH && !h->length)
+			? PX_RS_DONE
+			: PX_RS_BODY;
+	return 1;
+}
+
+/* Delimits the response body in rb (removing chunk framing for HTTP/1.0 clients). */
+static int resp_body_step(struct px_conn *c)
+{
+	struct sl_h1_body_out o;
+	int progress = 0, r;
+
+	while (c->rb.dec < c->rb.in) {
+		r = sl_h1_body_decode(&c->rsb, c->rb.p + c->rb.dec, c->rb.in - c->rb.dec, &o);
+		if (r == -EBADMSG) {
+			conn_abort_flags(c, PX_F_UPE);
+			return 1;
+		}
+		if (c->dechunk) {
+			if (o.data_len)
+				memmove(c->rb.p + c->rb.out, o.data, o.data_len);
+			c->rb.out += o.data_len;
+			c->rb.dec += o.consumed;
+		} else {
+			c->rb.dec += o.consumed;
+			c->rb.out = c->rb.dec;
+		}
+		c->tx += o.data_len;
+		progress = 1;
+		if (r == 0) {
+			c->rs = PX_RS_DONE;
+			return 1;
+		}
+	}
+	if (c->up->eof) {
+		if (sl_h1_body_at_eof(&c->rsb)) {
+			c->rs = PX_RS_DONE; /* delimited by the close */
+			c->up_reuse = false;
+		} else {
+			conn_abort_flags(c, PX_F_UC); /* truncated */
+		}
+		return 1;
+	}
+	return progress;
+}
+
+/* The response side: connect, head, body, or tunnel bytes. */
+static int resp_step(struct px_conn *c)
+{
+	struct sl_h1_head h;
+	int r;
+
+	switch (c->rs) {
+	case PX_RS_CONNECTING:
+		return connect_step(c);
+	case PX_RS_HEAD:
+		if (c->rb.dec == c->rb.in) {
+			if (c->up->eof || c->up->hup) {
+				upstream_lost(c, PX_F_UC);
+				return 1;
+			}
+			return 0;
+		}
+		r = sl_h1_parse_head(&c->rsp, c->rb.p + c->rb.dec, c->rb.in - c->rb.dec, &h);
+		if (r == -EAGAIN) {
+			if (c->up->eof) {
+				upstream_lost(c, PX_F_UC);
+				return 1;
+			}
+			return 0;
+		}
+		if (r) {
+			pr_debug("%s: response from %s refused: %s", c->peer_text, c->up_text,
+				 sl_h1_err_name(c->rsp.err));
+			local_reply(c, 502, PX_F_UPE, body_upe);
+			return 1;
+		}
+		return response_head(c, &h);
+	case PX_RS_BODY:
+		return resp_body_step(c);
+	case PX_RS_TUNNEL:
+		if (c->rb.dec == c->rb.in)
+			return 0;
+		c->tx += c->rb.in - c->rb.dec;
+		c->rb.dec = c->rb.out = c->rb.in;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* --- the downstream side --- */
+
+/* Reads the client into ib (or discards its input while lingering). */
+static int down_read(struct px_conn *c)
+{
+	char discard[4096];
+	ssize_t n;
+	int r;
+
+	if (c->rq == PX_RQ_DRAIN) {
+		if (!c->rd)
+			return 0;
+		n = read(c->ev.fd, discard, sizeof(discard));
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			conn_close(c);
+			return 1;
+		}
+		if (n < 0 && errno == EAGAIN)
+			c->rd = false;
+		return n > 0;
+	}
+	if (c->rs == PX_RS_LOCAL && c->rq == PX_RQ_DONE)
+		return 0; /* the rest is discarded in the drain */
+	r = fill_from(c->ev.fd, &c->ib, &c->rd, &c->eof);
+	if (r < 0) {
+		pr_debug("%s: read: %s", c->peer_text, strerror(-r));
+		conn_abort_flags(c, c->rs != PX_RS_NONE ? PX_F_DC : 0);
+		return 1;
+	}
+	return r;
+}
+
+/* Sends the heads in dh, then the body bytes ready in rb, to the client. */
+static int down_write(struct px_conn *c)
+{
+	ssize_t n = flush_to(c->ev.fd, &c->dh, &c->rb, &c->wr);
+
+	if (n < 0) {
+		pr_debug("%s: write: %s", c->peer_text, strerror((int)-n));
+		conn_abort_flags(c, PX_F_DC);
+		return 1;
+	}
+	if (c->rs == PX_RS_TUNNEL && c->up && c->up->eof && c->rb.head == c->rb.out &&
+	    obuf_empty(&c->dh) && !c->shut_wr) {
+		shutdown(c->ev.fd, SHUT_WR);
+		c->shut_wr = true;
+	}
+	return n > 0;
+}
+
+/* Whether the exchange is over, and if so, ends it. */
+static int end_step(struct px_conn *c)
+{
+	bool flushed = obuf_empty(&c->dh) && c->rb.head == c->rb.out;
+	bool req_sent;
+
+	if (!flushed)
+		return 0;
+	switch (c->rs) {
+	case PX_RS_LOCAL:
+		end_exchange(c);
+		return 1;
+	case PX_RS_DONE:
+		req_sent = c->rq == PX_RQ_DONE && obuf_empty(&c->uh) && c->ib.head == c->ib.out;
+		if (!req_sent && !c->dclose)
+			return 0; /* the request body is still on its way upstream */
+		end_exchange(c);
+		return 1;
+	case PX_RS_TUNNEL:
+		if (!c->shut_wr || !c->up || !c->up->shut_wr)
+			return 0;
+		end_exchange(c);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Runs every step until none makes progress or the connection is gone. */
+static void conn_run(struct px_conn *c)
+{
+	for (;;) {
+		int p = 0;
+
+		p |= down_read(c);
+		if (c->dead)
+			return;
+		p |= req_step(c);
+		if (c->dead)
+			return;
+		p |= up_write(c);
+		if (c->dead)
+			return;
+		p |= up_read(c);
+		if (c->dead)
+			return;
+		p |= resp_step(c);
+		if (c->dead)
+			return;
+		p |= down_write(c);
+		if (c->dead)
+			return;
+		p |= end_step(c);
+		if (c->dead || !p)
+			return;
+	}
+}
+
+void px_conn_event(struct px_conn *c, uint32_t events)
+{
+	if (c->dead)
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->rd = true;
+	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		c->wr = true;
+	conn_run(c);
+}
+
+void px_conn_up_event(struct px_conn *c, uint32_t events)
+{
+	struct px_up *up = c->up;
+
+	if (c->dead || !up)
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		up->rd = true;
+	if (events & EPOLLOUT)
+		up->wr = true;
+	if (events & (EPOLLHUP | EPOLLERR))
+		up->hup = true;
+	conn_run(c);
+}
+
+void px_conn_timeout(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+
+	if (c->dead || !c->deadline || w->now_ms < c->deadline)
+		return;
+	c->deadline = 0;
+	if (c->rq == PX_RQ_DRAIN) {
+		conn_close(c);
+		return;
+	}
+	if (c->rs == PX_RS_CONNECTING) {
+		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_TIMEOUT);
+		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
+		local_reply(c, 503, PX_F_UF, body_uf);
+	} else if (c->rq == PX_RQ_HEAD && c->rs == PX_RS_NONE) {
+		if (c->ib.in == c->ib.dec) {
+			px_stat_inc(&w->stats, PX_ST_DS_IDLE_TIMEOUT);
+			conn_close(c);
+			return;
+		}
+		px_stat_inc(&w->stats, PX_ST_DS_RQ_TOTAL);
+		px_stat_inc(&w->stats, PX_ST_DS_HEADER_TIMEOUT);
+		c->rq = PX_RQ_DONE;
+		local_reply(c, 408, 0, "request head not received in time");
+	} else {
+		return;
+	}
+	conn_run(c);
+}
+
+/* --- accept --- */
+
+/* Where the client wanted to go, from the kernel's handoff: SOL_IP for IPv4 (and
+ * IPv4-mapped) peers, SOL_IPV6 otherwise. The address is compared with our own, since
+ * an answer that names the proxy itself is not a handoff. */
+static bool original_dst(struct px_conn *c, int fd, const struct sockaddr_in6 *local)
+{
+	bool v4 = IN6_IS_ADDR_V4MAPPED(c->peer.b);
+	socklen_t len;
+
+	if (v4) {
+		struct sockaddr_in o;
+
+		len = sizeof(o);
+		if (getsockopt(fd, SOL_IP, SO_ORIGINAL_DST_, &o, &len) || o.sin_family != AF_INET)
+			return false;
+		memset(c->orig.b, 0, 10);
+		c->orig.b[10] = c->orig.b[11] = 0xff;
+		memcpy(c->orig.b + 12, &o.sin_addr, 4);
+		c->orig.family = 4;
+		c->orig_port = ntohs(o.sin_port);
+	} else {
+		struct sockaddr_in6 o;
+
+		len = sizeof(o);
+		if (getsockopt(fd, SOL_IPV6, SO_ORIGINAL_DST_, &o, &len) ||
+		    o.sin6_family != AF_INET6)
+			return false;
+		memcpy(c->orig.b, &o.sin6_addr, 16);
+		c->orig.family = 6;
+		c->orig_port = ntohs(o.sin6_port);
+	}
+	return !(c->orig_port == ntohs(local->sin6_port) &&
+		 !memcmp(c->orig.b, &local->sin6_addr, 16));
+}
+
+/* A socket address as 16 bytes (IPv4-mapped for IPv4) and a host-order port. */
+static void sa_to_ip(const struct sockaddr_storage *ss, struct sockaddr_in6 *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->sin6_family = AF_INET6;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+
+		out->sin6_addr.s6_addr[10] = out->sin6_addr.s6_addr[11] = 0xff;
+		memcpy(&out->sin6_addr.s6_addr[12], &s4->sin_addr, 4);
+		out->sin6_port = s4->sin_port;
+	} else {
+		*out = *(const struct sockaddr_in6 *)ss;
+	}
+}
+
+int px_conn_accept(struct px_worker *w, int fd)
+{
+	struct sockaddr_storage ps, ls;
+	struct sockaddr_in6 peer, local;
+	socklen_t pl = sizeof(ps), ll = sizeof(ls);
+	struct epoll_event ev;
+	const struct sl_h1_limits *lim = &w->cfg->limits;
+	struct px_conn *c;
+	int one = 1;
+
+	if (getpeername(fd, (struct sockaddr *)&ps, &pl) ||
+	    getsockname(fd, (struct sockaddr *)&ls, &ll)) {
+		close(fd);
+		return -errno;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c) {
+		c->ib.p = malloc(lim->max_head);
+		c->fields = calloc(lim->max_fields, sizeof(*c->fields));
+	}
+	if (!c || !c->ib.p || !c->fields) {
+		if (c) {
+			free(c->ib.p);
+			free(c->fields);
+		}
+		free(c);
+		close(fd);
+		return -ENOMEM;
+	}
+	c->ib.cap = lim->max_head;
+	c->ev = (struct px_ev){ PX_EV_DOWN, fd };
+	c->w = w;
+	sa_to_ip(&ps, &peer);
+	sa_to_ip(&ls, &local);
+	memcpy(c->peer.b, &peer.sin6_addr, 16);
+	c->peer.family = IN6_IS_ADDR_V4MAPPED(&peer.sin6_addr) ? 4 : 6;
+	c->peer_port = ntohs(peer.sin6_port);
+	px_addr_port_format(c->peer.b, c->peer_port, c->peer_text, sizeof(c->peer_text));
+	if (c->peer.family == 4)
+		inet_ntop(AF_INET, c->peer.b + 12, c->peer_addr, sizeof(c->peer_addr));
+	else
+		inet_ntop(AF_INET6, c->peer.b, c->peer_addr, sizeof(c->peer_addr));
+	c->has_orig = original_dst(c, fd, &local);
+	if (!c->has_orig && w->cfg->has_fallback) {
+		c->orig = w->cfg->fallback_dst;
+		c->orig_port = w->cfg->fallback_port;
+		c->has_orig = true;
+	}
+	if (c->has_orig)
+		px_addr_port_format(c->orig.b, c->orig_port, c->orig_text, sizeof(c->orig_text));
+	sl_h1_parser_init(&c->rqp, SL_H1_REQUEST, lim, c->fields, lim->max_fields);
+	sl_h1_parser_init(&c->rsp, SL_H1_RESPONSE, lim, c->fields, lim->max_fields);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+	ev.data.ptr = &c->ev;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev)) {
+		int e = -errno;
+
+		free(c->ib.p);
+		free(c->fields);
+		free(c);
+		close(fd);
+		return e;
+	}
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	px_stat_inc(&w->stats, PX_ST_DS_CX_TOTAL);
+	px_stat_inc(&w->stats, PX_ST_DS_CX_ACTIVE);
+	c->rd = c->wr = true; /* edge-triggered: try before the first edge */
+	c->deadline = w->now_ms + w->cfg->header_timeout_ms;
+	if (!c->has_orig) {
+		px_stat_inc(&w->stats, PX_ST_DS_CX_NO_ORIG_DST);
+		pr_debug("%s: no original destination: not from the handoff", c->peer_text);
+		c->start_mono = w->now_ms;
+		c->start_wall = w->wall_ms;
+		c->rq = PX_RQ_DONE;
+		local_reply(c, 400, PX_F_NR, body_no_orig);
+	}
+	conn_run(c);
+	return 0;
+}
+
+void px_conn_reap(struct px_worker *w)
+{
+	while (w->dead_conns) {
+		struct px_conn *c = w->dead_conns;
+
+		w->dead_conns = c->next;
+		px_worker_xbuf_put(w, c->rb.p);
+		free(c->ib.p);
+		free(c->fields);
+		free(c);
+	}
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "proxy/stats.h"
+
+static const char *const names[PX_ST__COUNT] = {
+	[PX_ST_DS_CX_TOTAL] = "downstream_cx_total",
+	[PX_ST_DS_CX_ACTIVE] = "downstream_cx_active",
+	[PX_ST_DS_CX_NO_ORIG_DST] = "downstream_cx_no_original_dst",
+	[PX_ST_DS_RQ_TOTAL] = "downstream_rq_total",
+	[PX_ST_DS_RQ_1XX] = "downstream_rq_1xx",
+	[PX_ST_DS_RQ_2XX] = "downstream_rq_2xx",
+	[PX_ST_DS_RQ_3XX] = "downstream_rq_3xx",
+	[PX_ST_DS_RQ_4XX] = "downstream_rq_4xx",
+	[PX_ST_DS_RQ_5XX] = "downstream_rq_5xx",
+	[PX_ST_DS_RQ_PARSE_ERROR] = "downstream_rq_parse_error",
+	[PX_ST_DS_HEADER_TIMEOUT] = "downstream_rq_header_timeout",
+	[PX_ST_DS_IDLE_TIMEOUT] = "downstream_cx_idle_timeout",
+	[PX_ST_US_CX_TOTAL] = "upstream_cx_total",
+	[PX_ST_US_CX_CONNECT_FAIL] = "upstream_cx_connect_fail",
+	[PX_ST_US_CX_CONNECT_TIMEOUT] = "upstream_cx_connect_timeout",
+	[PX_ST_US_CX_POOL_REUSE] = "upstream_cx_pool_reuse",
+	[PX_ST_US_CX_IDLE] = "upstream_cx_idle",
+	[PX_ST_US_CX_POOL_RETIRED] = "upstream_cx_pool_retired",
+	[PX_ST_US_RQ_RESEND] = "upstream_rq_resend",
+	[PX_ST_UPGRADES] = "upgrades_total",
+	[PX_ST_FLAG_UH] = "response_flag_UH",
+	[PX_ST_FLAG_UF] = "response_flag_UF",
+	[PX_ST_FLAG_UC] = "response_flag_UC",
+	[PX_ST_FLAG_URX] = "response_flag_URX",
+	[PX_ST_FLAG_UT] = "response_flag_UT",
+	[PX_ST_FLAG_DC] = "response_flag_DC",
+	[PX_ST_FLAG_NR] = "response_flag_NR",
+	[PX_ST_FLAG_UPE] = "response_flag_UPE",
+	[PX_ST_FLAG_DPE] = "response_flag_DPE",
+	[PX_ST_SNAPSHOT_SWAPS] = "snapshot_swaps",
+};
+
+/* Same order as enum px_flag's bits. */
+static const char *const flag_codes[PX_F_COUNT] = { "UH", "UF", "UC",  "URX", "UT",
+						    "DC", "NR", "UPE", "DPE" };
+
+void px_stats_sum(struct px_stats *dst, const struct px_stats *src)
+{
+	for (size_t i = 0; i < PX_ST__COUNT; i++)
+		dst->v[i] += __atomic_load_n(&src->v[i], __ATOMIC_RELAXED);
+}
+
+const char *px_stat_name(enum px_stat i)
+{
+	return (unsigned int)i < PX_ST__COUNT ? names[i] : NULL;
+}
+
+void px_stats_flags(struct px_stats *s, unsigned int flags)
+{
+	for (unsigned int b = 0; b < PX_F_COUNT; b++)
+		if (flags & (1u << b))
+			px_stat_inc(s, (enum px_stat)(PX_ST_FLAG_UH + b));
+}
+
+const char *px_flags_format(unsigned int flags, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned int b = 0; b < PX_F_COUNT; b++) {
+		if (!(flags & (1u << b)))
+			continue;
+		n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "," : "",
+				      flag_codes[b]);
+	}
+	if (!n)
+		snprintf(buf, len, "-");
+	return buf;
+}
