@@ -157,11 +157,8 @@ apply_cluster() {
 
 mkdir -p "$T_TMP/proxy"
 t_begin "the agent steers the Services to the proxy (VirtualService http route, or the temporary flag)"
-cluster node1-p2 >"$T_TMP/probe.yaml"
-vs_yaml web empty down >>"$T_TMP/probe.yaml"
-if tb ctl node1 -- apply -f "$T_TMP/probe.yaml" >"$T_TMP/vs-apply.log" 2>&1; then
-	L7_BY_VS=1
-fi
+# sluice-proxy does not apply http routes yet (it refuses snapshots that have them), so
+# the Services are marked L7 by the temporary flag for now.
 if apply_cluster node1-p2; then
 	t_pass
 else
