@@ -37,7 +37,7 @@ FUZZERS := $(FUZZ_SRCS:tests/fuzz/%.c=$(OUT)/fuzz/%)
 LIB := $(OUT)/libsluice.a
 
 .SECONDARY:
-.PHONY: all install deps test unit fuzz tools format format-check clean demo bench bench-quick bench-smoke bench-policy
+.PHONY: all install deps test unit fuzz tools format format-check clean demo bench bench-quick bench-smoke bench-policy bench-l7
 all: $(OUT)/bin/sluiced $(OUT)/bin/sluicectl $(OUT)/bin/sluice-proxy
 
 $(OUT)/gen/vmlinux.h:
@@ -125,6 +125,9 @@ bench-smoke: all tools
 # AuthorizationPolicy programming time at scale (1,000 policies over 10,000 pods).
 bench-policy: all tools
 	bench/policy-apply
+# sluice-proxy against HAProxy and nginx as per-node HTTP proxies, one worker each.
+bench-l7: all tools
+	bench/l7-proxies
 
 format:
 	clang-format -i $(LIB_SRCS) $(AGENT_SRCS) $(CTL_SRCS) $(PROXY_SRCS) $(BPF_SRCS) $(wildcard user/*/*.h bpf/lib/*.h include/sluice/*.h)
