@@ -121,6 +121,13 @@ struct px_conn {
 	struct px_up *up;
 	struct px_ep ep;
 	struct px_req_info ri;
+	/* The VirtualService http route taken and its destination (NULL: none), valid
+	 * while the exchange holds its view; the route's name and Istio's cluster name of
+	 * the destination, for the access log. */
+	const struct sl_http_route *hr;
+	const struct sl_http_dest *hd;
+	char route_name[64];
+	char cluster[192];
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

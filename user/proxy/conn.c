@@ -22,6 +22,8 @@
 #include "proxy/conn.h"
 #include "proxy/forward.h"
 #include "proxy/http1.h"
+#include "proxy/head_edit.h"
+#include "proxy/rewrite.h"
 #include "proxy/route.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
@@ -33,8 +35,6 @@
 
 static const char body_no_orig[] =
 	"this connection did not come through the sluice handoff (no original destination)";
-static const char body_nr[] = "no route: no Service is known for the original destination";
-static const char body_uh[] = "no healthy upstream";
 static const char body_uf[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection failure";
 static const char body_uc[] =
@@ -211,6 +211,8 @@ static void account(struct px_conn *c)
 			.authority = info_str(c->ri.authority, c->ri.authority_len),
 			.path = info_str(c->ri.path, c->ri.path_len),
 			.request_id = info_str(c->ri.rid, c->ri.rid_len),
+			.route_name = c->route_name[0] ? c->route_name : NULL,
+			.cluster = c->cluster[0] ? c->cluster : NULL,
 			.version = c->version,
 			.status = c->status,
 			.flags = c->flags,
@@ -287,6 +289,9 @@ static void linger(struct px_conn *c)
 static void exchange_reset(struct px_conn *c)
 {
 	c->status = c->flags = 0;
+	c->hr = NULL;
+	c->hd = NULL;
+	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
 	c->start_mono = c->start_wall = 0;
 	c->up_text[0] = '\0';
@@ -406,6 +411,57 @@ static void attach_upstream(struct px_conn *c, bool fresh)
 	}
 }
 
+/* Answers with the redirect of the http route taken (a Location field added to a
+ * local response without a body). */
+static void redirect_reply(struct px_conn *c, const struct sl_http_redirect *rd,
+			   const struct sl_http_msg *m)
+{
+	struct px_head_edit e = { .add_name = "location" };
+	char loc[4096];
+	size_t before = obuf_empty(&c->dh) ? 0 : c->dh.len, n;
+
+	if (px_redirect_location(rd, m, c->orig_port, loc, sizeof(loc)) < 0) {
+		local_reply(c, 431, 0, "redirect location too long");
+		return;
+	}
+	e.add_value = loc;
+	local_reply(c, px_redirect_status(rd), 0, NULL);
+	if (c->rs != PX_RS_LOCAL)
+		return;
+	n = c->dh.len - before;
+	if (px_head_edit(c->dh.p + before, &n, c->dh.cap - before, &e)) {
+		conn_abort_flags(c, 0);
+		return;
+	}
+	c->dh.len = before + n;
+}
+
+/* The route's rewrite and request header operations, on the head written for
+ * upstream in uh. Returns 0, or -ENOSPC/-ENOMEM: it does not fit. */
+static int edit_request(struct px_conn *c, const struct px_route *rt, const struct sl_http_msg *m)
+{
+	const struct sl_http_route *hr = rt->http;
+	struct px_head_edit e = { 0 };
+	char target[SL_H1_MAX_URI_DEFAULT + 512];
+	int n = px_rewrite_target(hr, rt->match, m->path, target, sizeof(target));
+	size_t len = c->uh.len;
+	int k = 0, ret;
+
+	if (n < 0)
+		return n;
+	e.target = (struct sl_str){ n ? target : NULL, (size_t)n };
+	if (hr->rewrite.authority)
+		e.host = (struct sl_str){ hr->rewrite.authority, strlen(hr->rewrite.authority) };
+	if (rt->http_dest)
+		e.ops[k++] = &rt->http_dest->headers.request;
+	e.ops[k] = &hr->headers.request;
+	ret = px_head_edit(c->uh.p, &len, c->uh.cap, &e);
+	if (ret)
+		return ret;
+	c->uh.len = len;
+	return 0;
+}
+
 /* A complete request head h: route it, rewrite it for upstream, start the exchange. */
 static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 {
@@ -462,8 +518,22 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 
 	r = px_route_pick(c->view->s, &c->orig, c->orig_port, &c->peer, m, px_worker_rand32(w),
 			  &route);
+	c->hr = route.http;
+	c->hd = route.http_dest;
+	if (route.http && route.http->name)
+		snprintf(c->route_name, sizeof(c->route_name), "%s", route.http->name);
+	if (route.dest)
+		px_route_cluster(route.dest, c->cluster, sizeof(c->cluster));
+	if (r == PX_ROUTE_REDIRECT) {
+		redirect_reply(c, &route.http->redirect, m);
+		return 1;
+	}
 	if (r) {
-		local_reply(c, route.status, route.flags, r == -ENOENT ? body_nr : body_uh);
+		local_reply(c, route.status, route.flags, route.body);
+		return 1;
+	}
+	if (route.http && edit_request(c, &route, m)) {
+		local_reply(c, 431, 0, "request head too large once rewritten");
 		return 1;
 	}
 	c->ep = route.ep;
@@ -667,6 +737,20 @@ static int up_read(struct px_conn *c)
 	return r;
 }
 
+/* The http route's response header operations on the n bytes of head just written
+ * at dh.len. Returns the new length, or -ENOSPC/-ENOMEM. */
+static int edit_response(struct px_conn *c, size_t n)
+{
+	struct px_head_edit e = { 0 };
+	int k = 0, ret;
+
+	if (c->hd)
+		e.ops[k++] = &c->hd->headers.response;
+	e.ops[k] = &c->hr->headers.response;
+	ret = px_head_edit(c->dh.p + c->dh.len, &n, c->dh.cap - c->dh.len, &e);
+	return ret ? ret : (int)n;
+}
+
 /* A complete response head h. */
 static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 {
@@ -724,6 +808,8 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 	f.keep_alive_10 = c->version == 10 && !c->dclose;
 	f.dechunk = c->dechunk;
 	n = px_fwd_response_head(h, &f, c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
+	if (n >= 0 && c->hr)
+		n = edit_response(c, (size_t)n);
 	if (n < 0) {
 		local_reply(c, 502, PX_F_UPE, body_upe);
 		return 1;

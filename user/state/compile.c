@@ -92,6 +92,7 @@ struct index {
 	size_t nlocal;
 	const struct sl_store *st;
 	const char *node;
+	bool l7; /* opts->l7: http route destinations are compiled too */
 };
 
 struct slice_list {
@@ -217,6 +218,20 @@ static bool traffic_policy_l7(const struct sl_traffic_policy *tp, const char *pr
 	return false;
 }
 
+bool sl_dr_l7_setting(const struct sl_object *dr, char *path, size_t len, struct sl_pos *pos)
+{
+	if (traffic_policy_l7(&dr->dr.policy, "spec.trafficPolicy", path, len, pos))
+		return true;
+	for (size_t i = 0; i < dr->dr.nsubsets; i++) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "spec.subsets[%zu].trafficPolicy", i);
+		if (traffic_policy_l7(&dr->dr.subsets[i].policy, prefix, path, len, pos))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The gate: without sluice-proxy, a VirtualService with http routes or a DestinationRule
  * with L7-only settings is refused, naming the field where it was written. The kernel
@@ -237,18 +252,7 @@ static int l7_gate(const struct sl_object *o, bool l7, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "spec.http (HTTP routes)");
 	} else if (o->kind == SL_KIND_DESTINATION_RULE) {
 		what = "DestinationRule";
-		if (!traffic_policy_l7(&o->dr.policy, "spec.trafficPolicy", path, sizeof(path),
-				       &pos)) {
-			for (size_t i = 0; i < o->dr.nsubsets; i++) {
-				char prefix[64];
-
-				snprintf(prefix, sizeof(prefix), "spec.subsets[%zu].trafficPolicy",
-					 i);
-				if (traffic_policy_l7(&o->dr.subsets[i].policy, prefix, path,
-						      sizeof(path), &pos))
-					break;
-			}
-		}
+		sl_dr_l7_setting(o, path, sizeof(path), &pos);
 		if (!path[0])
 			return 0;
 	} else {
@@ -295,6 +299,7 @@ static int build_index(const struct sl_store *st, const struct sl_compile_opts *
 
 	ix->st = st;
 	ix->node = node;
+	ix->l7 = l7;
 	while (!ret && sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
 		const struct sl_object *o = val;
 
@@ -564,6 +569,10 @@ static void fe_free(struct sl_frontend *fe)
 		for (uint32_t d = 0; d < fe->routes[r].ndest; d++)
 			free(fe->routes[r].dest[d].be);
 	free(fe->routes);
+	for (size_t r = 0; r < fe->nhttp; r++)
+		for (uint32_t d = 0; d < fe->http[r].ndest; d++)
+			free(fe->http[r].dest[d].be);
+	free(fe->http);
 	free(fe->src);
 	free(fe);
 }
@@ -577,13 +586,47 @@ static const struct sl_svc_port *port_by_number(const struct sl_service *s, uint
 	return NULL;
 }
 
+/* Compiles route destination rd of frontend fe's VirtualService into d. A host that
+ * names no Service leaves d without endpoints (its share is refused, as Envoy's
+ * missing cluster is); a destination Service without the port is an error. */
+static int compile_route_dest(const struct index *ix, const struct sl_frontend *fe,
+			      const struct sl_route_dest *rd, uint8_t family, struct sl_fe_dest *d,
+			      char *err, size_t errlen)
+{
+	const struct sl_object *vs = fe->vs;
+	const struct sl_svc_port *fp = &fe->svc->svc.ports[fe->port_idx];
+	const struct sl_svc_port *dp;
+	const struct sl_object *dsvc;
+	char ns[256], name[256];
+
+	d->weight = rd->weight;
+	if (!sl_istio_host_service(rd->host, vs->meta.ns, ns, sizeof(ns), name, sizeof(name)) ||
+	    !(dsvc = sl_store_get(ix->st, SL_KIND_SERVICE, ns, name)))
+		return 0;
+	dp = rd->port ? port_by_number(&dsvc->svc, rd->port, fp->protocol)
+		      : port_by_number(&dsvc->svc, fp->port, fp->protocol);
+	if (!dp && !rd->port && dsvc->svc.nports == 1 &&
+	    dsvc->svc.ports[0].protocol == fp->protocol)
+		dp = &dsvc->svc.ports[0];
+	if (!dp) {
+		snprintf(
+			err, errlen,
+			"%s:%d:%d: VirtualService %s/%s: destination %s has no %s port %u; set destination.port",
+			vs->meta.pos.file, vs->meta.pos.line, vs->meta.pos.col, vs->meta.ns,
+			vs->meta.name, rd->host, fp->protocol == 17 ? "UDP" : "TCP",
+			rd->port ? rd->port : fp->port);
+		return -EINVAL;
+	}
+	d->svc = dsvc;
+	return fill_dest(ix, dsvc, dp, rd->subset, family, rd->weight, d);
+}
+
 /* Compiles VirtualService tcp route `r` for frontend fe into route out. */
 static int compile_vs_route(const struct index *ix, const struct sl_frontend *fe,
 			    const struct sl_tcp_route *tr, uint8_t family, struct sl_fe_route *out,
 			    char *err, size_t errlen)
 {
 	const struct sl_object *vs = fe->vs;
-	const struct sl_svc_port *fp = &fe->svc->svc.ports[fe->port_idx];
 
 	if (tr->nroutes > SL_MAX_DESTS) {
 		snprintf(
@@ -594,36 +637,46 @@ static int compile_vs_route(const struct index *ix, const struct sl_frontend *fe
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < tr->nroutes; i++) {
-		const struct sl_route_dest *rd = &tr->routes[i];
-		const struct sl_svc_port *dp;
-		const struct sl_object *dsvc;
-		char ns[256], name[256];
-		struct sl_fe_dest *d = &out->dest[out->ndest++];
-		int ret;
+		int ret = compile_route_dest(ix, fe, &tr->routes[i], family,
+					     &out->dest[out->ndest++], err, errlen);
 
-		d->weight = rd->weight;
-		if (!sl_istio_host_service(rd->host, vs->meta.ns, ns, sizeof(ns), name,
-					   sizeof(name)) ||
-		    !(dsvc = sl_store_get(ix->st, SL_KIND_SERVICE, ns, name)))
-			continue; /* no such Service: this share of connections is refused */
-		dp = rd->port ? port_by_number(&dsvc->svc, rd->port, fp->protocol)
-			      : port_by_number(&dsvc->svc, fp->port, fp->protocol);
-		if (!dp && !rd->port && dsvc->svc.nports == 1 &&
-		    dsvc->svc.ports[0].protocol == fp->protocol)
-			dp = &dsvc->svc.ports[0];
-		if (!dp) {
-			snprintf(
-				err, errlen,
-				"%s:%d:%d: VirtualService %s/%s: destination %s has no %s port %u; set destination.port",
-				vs->meta.pos.file, vs->meta.pos.line, vs->meta.pos.col, vs->meta.ns,
-				vs->meta.name, rd->host, fp->protocol == 17 ? "UDP" : "TCP",
-				rd->port ? rd->port : fp->port);
-			return -EINVAL;
-		}
-		d->svc = dsvc;
-		ret = fill_dest(ix, dsvc, dp, rd->subset, family, rd->weight, d);
 		if (ret)
 			return ret;
+	}
+	return 0;
+}
+
+/* The destinations of every http route of fe's VirtualService, for sluice-proxy:
+ * fe->http[i] is vs.http[i] (no destinations for a redirect), weights as written. */
+static int compile_http_routes(const struct index *ix, struct sl_frontend *fe, uint8_t family,
+			       char *err, size_t errlen)
+{
+	const struct sl_object *vs = fe->vs;
+
+	fe->http = calloc(vs->vs.nhttp, sizeof(*fe->http));
+	if (!fe->http)
+		return -ENOMEM;
+	fe->nhttp = vs->vs.nhttp;
+	for (size_t r = 0; r < vs->vs.nhttp; r++) {
+		const struct sl_http_route *hr = &vs->vs.http[r];
+
+		fe->http[r].vs_route = (int)r;
+		if (hr->nroutes > SL_MAX_DESTS) {
+			snprintf(
+				err, errlen,
+				"%s:%d:%d: VirtualService %s/%s: spec.http[%zu].route has %zu destinations, more than the %d Sluice supports",
+				vs->meta.pos.file, hr->pos.line, hr->pos.col, vs->meta.ns,
+				vs->meta.name, r, hr->nroutes, SL_MAX_DESTS);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < hr->nroutes; i++) {
+			int ret = compile_route_dest(ix, fe, &hr->routes[i].dest, family,
+						     &fe->http[r].dest[fe->http[r].ndest++], err,
+						     errlen);
+
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -718,6 +771,8 @@ static int compile_frontend(struct index *ix, struct sl_frontend *fe, uint8_t fa
 		fe->routes[0].vs_route = def;
 		ret = compile_vs_route(ix, fe, &vs->tcp[def], family, &fe->routes[0], err, errlen);
 	}
+	if (!ret && vs && vs->nhttp && ix->l7)
+		ret = compile_http_routes(ix, fe, family, err, errlen);
 	if (ret)
 		return ret;
 	if (vs) {
