@@ -68,6 +68,7 @@ enum px_rs_state {
 	PX_RS_DONE, /* the response is complete upstream; may still be flushing */
 	PX_RS_TUNNEL,
 	PX_RS_LOCAL, /* a response of the proxy's own is in dh */
+	PX_RS_DELAY, /* an injected delay (fault.h) holds the request until the deadline */
 };
 
 /* A pool: idle connections to one endpoint, most recently used first. */
@@ -128,6 +129,7 @@ struct px_conn {
 	const struct sl_http_dest *hd;
 	char route_name[64];
 	char cluster[192];
+	int fault_abort; /* after the delay: answer this status (fault.h); 0: none */
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

@@ -22,6 +22,7 @@
 #include "proxy/conn.h"
 #include "proxy/forward.h"
 #include "proxy/http1.h"
+#include "proxy/fault.h"
 #include "proxy/head_edit.h"
 #include "proxy/rewrite.h"
 #include "proxy/route.h"
@@ -39,6 +40,7 @@ static const char body_uf[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection failure";
 static const char body_uc[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+static const char body_fault[] = "fault filter abort";
 static const char body_upe[] = "upstream sent a response the proxy could not read";
 
 static void conn_run(struct px_conn *c);
@@ -291,6 +293,7 @@ static void exchange_reset(struct px_conn *c)
 	c->status = c->flags = 0;
 	c->hr = NULL;
 	c->hd = NULL;
+	c->fault_abort = 0;
 	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
 	c->start_mono = c->start_wall = 0;
@@ -539,6 +542,24 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	c->ep = route.ep;
 	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
 	sl_h1_parser_reset(&c->rsp, c->method);
+	if (route.http && route.http->fault.set) {
+		struct px_fault ft = px_fault_decide(&route.http->fault, px_worker_rand32(w),
+						     px_worker_rand32(w));
+
+		if (ft.delay_ms) {
+			/* The connection's one deadline times the delay (checked every
+			 * timer tick: the delay is at least fixedDelay). */
+			c->flags |= PX_F_DI;
+			c->fault_abort = ft.abort_status;
+			c->rs = PX_RS_DELAY;
+			c->deadline = w->now_ms + (int64_t)ft.delay_ms;
+			return 1;
+		}
+		if (ft.abort_status) {
+			local_reply(c, ft.abort_status, PX_F_FI, body_fault);
+			return 1;
+		}
+	}
 	attach_upstream(c, false);
 	return 1;
 }
@@ -1056,7 +1077,12 @@ void px_conn_timeout(struct px_conn *c)
 		conn_close(c);
 		return;
 	}
-	if (c->rs == PX_RS_CONNECTING) {
+	if (c->rs == PX_RS_DELAY) {
+		if (c->fault_abort)
+			local_reply(c, c->fault_abort, PX_F_FI, body_fault);
+		else
+			attach_upstream(c, false);
+	} else if (c->rs == PX_RS_CONNECTING) {
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_TIMEOUT);
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
 		local_reply(c, 503, PX_F_UF, body_uf);

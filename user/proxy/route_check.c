@@ -192,8 +192,6 @@ static int check_route(struct check *k)
 		return refuse(k, "timeout is not applied by this sluice-proxy yet");
 	if (hr->retries.set && hr->retries.attempts)
 		return refuse(k, "retries is not applied by this sluice-proxy yet");
-	if (hr->fault.set)
-		return refuse(k, "fault is not applied by this sluice-proxy yet");
 	ret = headers(k, &hr->headers, "headers");
 	for (size_t d = 0; !ret && d < hr->nroutes; d++) {
 		snprintf(w, sizeof(w), "route[%zu].headers", d);
