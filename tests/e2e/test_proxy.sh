@@ -339,10 +339,10 @@ if assert_eq "$out" 502; then
 	fi
 fi
 
-t_begin "endpoint down: 503, flag UF in the access log"
+t_begin "endpoint down: 503, flags UF and URX (Istio's default policy retried the connect twice)"
 out=$(curl_pod -o /dev/null -w '%{http_code}' "http://$DOWN4/")
 if assert_eq "$out" 503; then
-	if wait_until 5 grep -q "\" 503 UF .* $DOWN4:80 $TB_POD_node1_p4_IP4:8080 - outbound|80||down.default.svc.cluster.local\$" "$T_TMP/access.log"; then
+	if wait_until 5 grep -q "\" 503 UF,URX .* $DOWN4:80 $TB_POD_node1_p4_IP4:8080 - outbound|80||down.default.svc.cluster.local\$" "$T_TMP/access.log"; then
 		t_pass
 	else
 		t_fail "access log: $(tail -2 "$T_TMP/access.log")"
@@ -522,6 +522,25 @@ spec:
   - name: only-q
     match: [{queryParams: {ok: {exact: "1"}}}]
     route: [{destination: {host: edge}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: misc, namespace: default}
+spec:
+  hosts: [misc.default.svc.cluster.local]
+  http:
+  - name: retried
+    match: [{headers: {x-retry: {exact: "yes"}}}]
+    retries: {attempts: 3, retryOn: 5xx}
+    route: [{destination: {host: misc}}]
+  - name: slow
+    match: [{uri: {prefix: /slow}}]
+    timeout: 1s
+    retries: {attempts: 0}
+    route: [{destination: {host: misc}}]
+  - name: no-retries
+    retries: {attempts: 0}
+    route: [{destination: {host: misc}}]
 EOT
 # the Bookinfo DestinationRules (reviews and ratings subsets), without namespaces in
 # the file: they land in default.
@@ -664,6 +683,30 @@ d=$(curl_pod "http://$EDGE/any?ok=1")
 if assert_eq "$a" "id=misc path=/items/42" && assert_eq "$b" 404 && assert_eq "$c" 404 &&
 	assert_eq "$d" "id=misc path=/any?ok=1"; then
 	expect_log "$T_TMP/access-l7.log" "\"GET /items/4x HTTP/1.1\" 404 NR .* $EDGE:80 - - -\$"
+fi
+
+t_begin "retries (attempts 3, retryOn 5xx) turn a flaky endpoint's 503s into successes"
+codes=$(tb exec node1-p1 -- curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' -H "x-retry: yes" "http://$MISC/flaky?[1-20]" 2>&1 | sort | uniq -c | awk '{ print $2, $1 }')
+if assert_eq "$codes" "200 20"; then
+	if [ "$(stat_of upstream_rq_retry)" -ge 10 ]; then
+		t_pass
+	else
+		t_fail "upstream_rq_retry $(stat_of upstream_rq_retry)"
+	fi
+fi
+
+t_begin "without retries (attempts 0) about half of the flaky endpoint's answers are 503"
+fails=$(tb exec node1-p1 -- curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' "http://$MISC/flaky?[1-20]" 2>&1 | grep -c '^503$')
+if within "$fails" 7 13; then
+	t_pass
+else
+	t_fail "503s: $fails of 20"
+fi
+
+t_begin "route timeout: a backend slower than the route's 1 s timeout gets 504, flag UT"
+out=$(curl_pod -o /dev/null -w '%{http_code}' "http://$MISC/slow?ms=3000")
+if assert_eq "$out" 504; then
+	expect_log "$T_TMP/access-l7.log" "\"GET /slow?ms=3000 HTTP/1.1\" 504 UT .* slow outbound|80||misc.default.svc.cluster.local\$"
 fi
 
 t_begin "a Service without L7 configuration still bypasses the proxy"

@@ -33,6 +33,7 @@
 #include "model/objects-t.h"
 #include "proxy/forward.h"
 #include "proxy/http1-t.h"
+#include "proxy/retry.h"
 #include "proxy/snapshot-t.h"
 #include "proxy/worker-t.h"
 
@@ -130,6 +131,15 @@ struct px_conn {
 	char route_name[64];
 	char cluster[192];
 	int fault_abort; /* after the delay: answer this status (fault.h); 0: none */
+	/* Retries and timeouts (retry.h): the destination tries go to, the policy, the
+	 * retries made, whether the request can be sent again (no body), and the
+	 * route's and the current try's deadlines (CLOCK_MONOTONIC ms; 0: none). */
+	const struct sl_fe_dest *dest;
+	uint32_t *rr;
+	struct px_retry_policy rp;
+	unsigned int retries;
+	bool replayable;
+	int64_t route_deadline, try_deadline;
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

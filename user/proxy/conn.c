@@ -24,6 +24,7 @@
 #include "proxy/http1.h"
 #include "proxy/fault.h"
 #include "proxy/head_edit.h"
+#include "proxy/retry.h"
 #include "proxy/rewrite.h"
 #include "proxy/route.h"
 #include "proxy/stats.h"
@@ -41,6 +42,7 @@ static const char body_uf[] =
 static const char body_uc[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection termination";
 static const char body_fault[] = "fault filter abort";
+static const char body_ut[] = "upstream request timeout";
 static const char body_upe[] = "upstream sent a response the proxy could not read";
 
 static void conn_run(struct px_conn *c);
@@ -294,6 +296,11 @@ static void exchange_reset(struct px_conn *c)
 	c->hr = NULL;
 	c->hd = NULL;
 	c->fault_abort = 0;
+	c->dest = NULL;
+	c->rr = NULL;
+	c->retries = 0;
+	c->replayable = false;
+	c->route_deadline = c->try_deadline = 0;
 	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
 	c->start_mono = c->start_wall = 0;
@@ -372,6 +379,7 @@ static void local_reply(struct px_conn *c, int status, unsigned int flags, const
 	c->rq = PX_RQ_DONE;
 	c->rs = PX_RS_LOCAL;
 	c->deadline = 0;
+	c->route_deadline = c->try_deadline = 0;
 	c->resp_started = true;
 	ibuf_reset(&c->rb);
 	if (obuf_empty(&c->dh))
@@ -412,6 +420,49 @@ static void attach_upstream(struct px_conn *c, bool fresh)
 		c->rs = PX_RS_CONNECTING;
 		c->deadline = w->now_ms + w->cfg->connect_timeout_ms;
 	}
+}
+
+/* Starts a try of the exchange: the route's deadline from the first, the per-try
+ * deadline from each (retry.h), then the upstream connection. */
+static void start_try(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+
+	if (!c->route_deadline && c->hr && c->hr->timeout_ns)
+		c->route_deadline = w->now_ms + (int64_t)((c->hr->timeout_ns + 999999) / 1000000);
+	c->try_deadline = c->rp.per_try_ms ? w->now_ms + (int64_t)c->rp.per_try_ms : 0;
+	attach_upstream(c, false);
+}
+
+/* A try ended by `cause` (status: the response's). When the policy retries it and an
+ * attempt is left, the exchange starts again on the destination's next endpoint and
+ * true is returned; when no attempt is left, the flag URX is set. */
+static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int status)
+{
+	struct px_worker *w = c->w;
+
+	if (c->resp_started || !c->dest || !c->dest->nbe || !c->replayable ||
+	    !px_retry_wants(&c->rp, cause, status))
+		return false;
+	if (c->retries >= c->rp.attempts) {
+		if (c->rp.attempts)
+			c->flags |= PX_F_URX;
+		return false;
+	}
+	c->retries++;
+	px_stat_inc(&w->stats, PX_ST_US_RQ_RETRY);
+	if (c->up) {
+		px_up_close(w, c->up);
+		c->up = NULL;
+	}
+	ibuf_reset(&c->rb);
+	c->resp_bytes = false;
+	c->uh.off = 0;
+	sl_h1_parser_reset(&c->rsp, c->method);
+	px_route_next_ep(c->dest, c->rr, &c->ep);
+	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
+	start_try(c);
+	return true;
 }
 
 /* Answers with the redirect of the http route taken (a Location field added to a
@@ -540,6 +591,12 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 		return 1;
 	}
 	c->ep = route.ep;
+	c->dest = route.dest;
+	c->rr = route.rr;
+	px_retry_policy(route.http, &c->rp);
+	/* Only a request without a body can be sent again: a body is forwarded as it
+	 * arrives, not kept. */
+	c->replayable = c->rq == PX_RQ_DONE && !c->upgrade_req;
 	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
 	sl_h1_parser_reset(&c->rsp, c->method);
 	if (route.http && route.http->fault.set) {
@@ -560,7 +617,7 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 			return 1;
 		}
 	}
-	attach_upstream(c, false);
+	start_try(c);
 	return 1;
 }
 
@@ -683,6 +740,8 @@ static void upstream_lost(struct px_conn *c, unsigned int flag)
 		attach_upstream(c, true);
 		return;
 	}
+	if (retry(c, flag == PX_F_UF ? PX_RETRY_CONNECT_FAIL : PX_RETRY_RESET, 0))
+		return;
 	local_reply(c, 503, flag, flag == PX_F_UF ? body_uf : body_uc);
 }
 
@@ -699,7 +758,8 @@ static int connect_step(struct px_conn *c)
 		pr_debug("%s: connect to %s: %s", c->peer_text, c->up_text,
 			 strerror(e ? e : ECONNRESET));
 		px_stat_inc(&c->w->stats, PX_ST_US_CX_CONNECT_FAIL);
-		local_reply(c, 503, PX_F_UF, body_uf);
+		if (!retry(c, PX_RETRY_CONNECT_FAIL, 0))
+			local_reply(c, 503, PX_F_UF, body_uf);
 		return 1;
 	}
 	up->connected = true;
@@ -820,6 +880,9 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 	 * neither side can know, so both connections end after this response (the body
 	 * is still forwarded while the response lasts: full-duplex servers work). */
 	bool early = c->rq != PX_RQ_DONE;
+
+	if (retry(c, PX_RETRY_STATUS, st))
+		return 1;
 
 	c->dechunk = c->version == 10 && h->body == SL_H1_BODY_CHUNKED;
 	c->dclose = c->dclose || !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk || early ||
@@ -1066,11 +1129,49 @@ void px_conn_up_event(struct px_conn *c, uint32_t events)
 	conn_run(c);
 }
 
+/* The route's timeout or a per-try timeout expired (retry.h): the try is retried,
+ * else answered 504 UT (or, once the response started, the connections are cut). */
+static void request_timeout(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+	bool whole = c->route_deadline && c->route_deadline <= w->now_ms;
+
+	c->try_deadline = 0;
+	if (!whole && retry(c, PX_RETRY_TIMEOUT, 0))
+		return;
+	c->route_deadline = 0;
+	if (c->resp_started)
+		conn_abort_flags(c, PX_F_UT);
+	else
+		local_reply(c, 504, PX_F_UT, body_ut);
+}
+
+int64_t px_conn_next_deadline(const struct px_conn *c)
+{
+	int64_t d = c->deadline;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
+
+	if (upstream && c->route_deadline && (!d || c->route_deadline < d))
+		d = c->route_deadline;
+	if (upstream && c->try_deadline && (!d || c->try_deadline < d))
+		d = c->try_deadline;
+	return d;
+}
+
 void px_conn_timeout(struct px_conn *c)
 {
 	struct px_worker *w = c->w;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
 
-	if (c->dead || !c->deadline || w->now_ms < c->deadline)
+	if (c->dead)
+		return;
+	if (upstream && ((c->route_deadline && c->route_deadline <= w->now_ms) ||
+			 (c->try_deadline && c->try_deadline <= w->now_ms))) {
+		request_timeout(c);
+		conn_run(c);
+		return;
+	}
+	if (!c->deadline || w->now_ms < c->deadline)
 		return;
 	c->deadline = 0;
 	if (c->rq == PX_RQ_DRAIN) {
@@ -1081,11 +1182,12 @@ void px_conn_timeout(struct px_conn *c)
 		if (c->fault_abort)
 			local_reply(c, c->fault_abort, PX_F_FI, body_fault);
 		else
-			attach_upstream(c, false);
+			start_try(c);
 	} else if (c->rs == PX_RS_CONNECTING) {
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_TIMEOUT);
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
-		local_reply(c, 503, PX_F_UF, body_uf);
+		if (!retry(c, PX_RETRY_CONNECT_FAIL, 0))
+			local_reply(c, 503, PX_F_UF, body_uf);
 	} else if (c->rq == PX_RQ_HEAD && c->rs == PX_RS_NONE) {
 		if (c->ib.in == c->ib.dec) {
 			px_stat_inc(&w->stats, PX_ST_DS_IDLE_TIMEOUT);

@@ -90,7 +90,7 @@ int px_route_pick(const struct px_snapshot *s, const struct sl_ip *orig, uint16_
 {
 	const struct sl_fe_route *r;
 	const struct sl_fe_dest *d = NULL;
-	uint32_t *rr, slot, draw, acc = 0;
+	uint32_t *rr, draw, acc = 0;
 	size_t ri, di;
 
 	memset(out, 0, sizeof(*out));
@@ -143,10 +143,18 @@ int px_route_pick(const struct px_snapshot *s, const struct sl_ip *orig, uint16_
 	if (!d || !d->nbe)
 		return no_endpoint(out);
 	rr = &out->pf->rr[ri * SL_MAX_DESTS + di];
-	slot = __atomic_fetch_add(rr, 1, __ATOMIC_RELAXED) % d->nbe;
-	memcpy(out->ep.addr, &d->be[slot].addr, 16);
-	out->ep.port = ntohs(d->be[slot].port);
+	out->rr = rr;
+	px_route_next_ep(d, rr, &out->ep);
 	return 0;
+}
+
+void px_route_next_ep(const struct sl_fe_dest *d, uint32_t *rr, struct px_ep *ep)
+{
+	uint32_t slot = __atomic_fetch_add(rr, 1, __ATOMIC_RELAXED) % d->nbe;
+
+	memset(ep, 0, sizeof(*ep));
+	memcpy(ep->addr, &d->be[slot].addr, 16);
+	ep->port = ntohs(d->be[slot].port);
 }
 
 const char *px_route_cluster(const struct sl_fe_dest *d, char *buf, size_t len)

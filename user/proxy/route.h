@@ -32,6 +32,7 @@ struct px_route {
 	const struct sl_http_match *match; /* the match that held; NULL: the route has none */
 	const struct sl_http_dest *http_dest; /* the http route's destination picked */
 	struct px_ep ep; /* the endpoint, when 0 was returned */
+	uint32_t *rr; /* the destination's round-robin counter (px_route_next_ep()) */
 	unsigned int flags; /* enum px_flag: why there is no endpoint */
 	int status; /* the status to answer when there is none */
 	const char *body; /* and the text of that answer */
@@ -52,6 +53,10 @@ struct px_route {
 int px_route_pick(const struct px_snapshot *s, const struct sl_ip *orig, uint16_t port,
 		  const struct sl_ip *client, const struct sl_http_msg *req, uint32_t rnd,
 		  struct px_route *out);
+
+/* The next endpoint of destination d (nbe > 0) by its round-robin counter rr, into
+ * *ep: where a retry goes. */
+void px_route_next_ep(const struct sl_fe_dest *d, uint32_t *rr, struct px_ep *ep);
 
 /* Index of a weighted choice among n relative weights for random value rnd: i is
  * drawn with probability weights[i] / sum (all 0: equal shares). n >= 1. */

@@ -188,10 +188,15 @@ static int check_route(struct check *k)
 	}
 	if (hr->rewrite.uri_regex.match)
 		return refuse(k, "rewrite.uriRegexRewrite is not applied by sluice-proxy yet");
-	if (hr->timeout_ns)
-		return refuse(k, "timeout is not applied by this sluice-proxy yet");
-	if (hr->retries.set && hr->retries.attempts)
-		return refuse(k, "retries is not applied by this sluice-proxy yet");
+	if (hr->retries.retry_on & (SL_RETRY_RETRIABLE_HEADERS | SL_RETRY_ENVOY_RATELIMITED |
+				    SL_RETRY_RESET_BEFORE_REQUEST))
+		return refuse(
+			k,
+			"retries.retryOn: retriable-headers, envoy-ratelimited and reset-before-request are not applied by sluice-proxy");
+	/* Retries start at once (retry.h): a written backoff would not be kept. */
+	if (hr->retries.backoff_ns)
+		return refuse(
+			k, "retries.backoff is not applied by sluice-proxy (it retries at once)");
 	ret = headers(k, &hr->headers, "headers");
 	for (size_t d = 0; !ret && d < hr->nroutes; d++) {
 		snprintf(w, sizeof(w), "route[%zu].headers", d);

@@ -48,6 +48,7 @@ enum px_stat {
 	PX_ST_FLAG_FI, /* the flags after DPE, in enum px_flag's order */
 	PX_ST_FLAG_DI,
 	PX_ST_FLAG_UO,
+	PX_ST_US_RQ_RETRY, /* tries started again by a route's retry policy */
 	PX_ST__COUNT,
 };
 

@@ -38,6 +38,7 @@ static const char *const names[PX_ST__COUNT] = {
 	[PX_ST_FLAG_FI] = "response_flag_FI",
 	[PX_ST_FLAG_DI] = "response_flag_DI",
 	[PX_ST_FLAG_UO] = "response_flag_UO",
+	[PX_ST_US_RQ_RETRY] = "upstream_rq_retry",
 };
 
 /* Same order as enum px_flag's bits. */

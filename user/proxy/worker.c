@@ -289,7 +289,9 @@ static void *worker_main(void *arg)
 			last_tick = w->now_ms;
 			for (c = w->conns; c; c = next) {
 				next = c->next;
-				if (c->deadline && c->deadline <= w->now_ms)
+				int64_t d = px_conn_next_deadline(c);
+
+				if (d && d <= w->now_ms)
 					px_conn_timeout(c);
 			}
 			px_pools_sweep(w, NULL);

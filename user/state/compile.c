@@ -490,20 +490,44 @@ enomem:
 /* The effective load balancing and pool of a destination: the rule's policy, then its
  * port-level settings, then the subset's, then the subset's port level; each level
  * overrides only what it sets. */
+/* A level's connection pool over the levels below: tcp.maxConnections, the tcp L7
+ * settings and the http settings each override only when written at that level. */
+static void merge_pool(struct sl_conn_pool *dst, const struct sl_conn_pool *src)
+{
+	if (src->set) {
+		dst->set = true;
+		dst->max_connections = src->max_connections;
+	}
+	if (src->tcp_l7_pos.line) {
+		dst->connect_timeout_ns = src->connect_timeout_ns;
+		dst->max_connection_duration_ns = src->max_connection_duration_ns;
+		dst->idle_timeout_set = src->idle_timeout_set;
+		dst->idle_timeout_ns = src->idle_timeout_ns;
+		dst->keepalive = src->keepalive;
+		dst->tcp_l7_pos = src->tcp_l7_pos;
+	}
+	if (src->http.set)
+		dst->http = src->http;
+}
+
 static void apply_policy(const struct sl_traffic_policy *tp, uint16_t port, struct sl_lb_policy *lb,
-			 struct sl_conn_pool *pool)
+			 struct sl_conn_pool *pool, struct sl_outlier *od)
 {
 	if (tp->lb.set)
 		*lb = tp->lb;
-	if (tp->pool.set)
-		*pool = tp->pool;
+	merge_pool(pool, &tp->pool);
+	if (tp->outlier.set)
+		*od = tp->outlier;
 	for (size_t i = 0; i < tp->nports; i++) {
-		if (tp->ports[i].port != port)
+		const struct sl_port_policy *pp = &tp->ports[i];
+
+		if (pp->port != port)
 			continue;
-		if (tp->ports[i].lb.set)
-			*lb = tp->ports[i].lb;
-		if (tp->ports[i].pool.set)
-			*pool = tp->ports[i].pool;
+		if (pp->lb.set)
+			*lb = pp->lb;
+		merge_pool(pool, &pp->pool);
+		if (pp->outlier.set)
+			*od = pp->outlier;
 	}
 }
 
@@ -541,9 +565,11 @@ static int fill_dest(const struct index *ix, const struct sl_object *dsvc,
 		}
 	}
 	if (dr)
-		apply_policy(&dr->dr.policy, dp->port, &lb, &pool);
+		apply_policy(&dr->dr.policy, dp->port, &lb, &pool, &d->outlier);
 	if (ss)
-		apply_policy(&ss->policy, dp->port, &lb, &pool);
+		apply_policy(&ss->policy, dp->port, &lb, &pool, &d->outlier);
+	d->lb = lb;
+	d->pool = pool;
 	if (lb.hash_source_ip) {
 		d->algo = SL_ALGO_MAGLEV;
 		d->maglev_size = lb.maglev_table_size ? lb.maglev_table_size : SL_MAGLEV_DEFAULT;

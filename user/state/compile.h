@@ -30,6 +30,12 @@ struct sl_fe_dest {
 	uint16_t port; /* destination Service port */
 	bool serving_fallback; /* no endpoint was ready: serving ones are used */
 	bool subset_missing; /* the subset is defined by no DestinationRule */
+	/* The effective DestinationRule settings (the rule, its port level, the subset,
+	 * the subset's port level; each level overrides what it writes), as written:
+	 * their L7 parts are for sluice-proxy. Pointers inside point into the store. */
+	struct sl_lb_policy lb;
+	struct sl_conn_pool pool;
+	struct sl_outlier outlier;
 };
 
 struct sl_fe_route {
