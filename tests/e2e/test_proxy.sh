@@ -447,6 +447,8 @@ RATINGS=10.96.6.20
 MISC=10.96.6.40
 EDGE=10.96.6.50
 PLAIN=10.96.6.70
+OUTL=10.96.6.60
+STICKY=10.96.6.80
 P5=$TB_POD_node1_p5_IP4
 SAMPLES="$REPO/../shared/compat/istio-samples"
 
@@ -523,6 +525,37 @@ spec:
     match: [{queryParams: {ok: {exact: "1"}}}]
     route: [{destination: {host: edge}}]
 ---
+apiVersion: v1
+kind: Service
+metadata: {name: outl, namespace: default}
+spec: {clusterIP: $OUTL, ports: [{name: http, port: 80, targetPort: 9083}]}
+---
+$(tb endpointslice --service default/outl --port http:9083/TCP node1-p6 node1-p7)
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: outl, namespace: default}
+spec:
+  host: outl
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+    outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 30s}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: sticky, namespace: default}
+spec: {clusterIP: $STICKY, ports: [{name: http, port: 9080, targetPort: 9080}]}
+---
+$(tb endpointslice --service default/sticky --port http:9080/TCP node1-p5 node1-p6 node1-p7)
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: sticky, namespace: default}
+spec:
+  host: sticky
+  trafficPolicy:
+    loadBalancer: {consistentHash: {httpHeaderName: x-user}}
+---
 apiVersion: networking.istio.io/v1
 kind: VirtualService
 metadata: {name: misc, namespace: default}
@@ -578,7 +611,9 @@ tb_bg node1-p6 "$T_TMP/r2.log" -- "$PY" "$BACKEND" --id reviews-v2 --port 9080
 tb_bg node1-p7 "$T_TMP/r3.log" -- "$PY" "$BACKEND" --id reviews-v3 --port 9080
 tb_bg node1-p5 "$T_TMP/ra.log" -- "$PY" "$BACKEND" --id ratings-v1 --port 9081
 tb_bg node1-p5 "$T_TMP/misc.log" -- "$PY" "$BACKEND" --id misc --port 9082
-for f in r1 r2 r3 ra misc; do
+tb_bg node1-p6 "$T_TMP/good.log" -- "$PY" "$BACKEND" --id good --port 9083
+tb_bg node1-p7 "$T_TMP/bad.log" -- "$PY" "$BACKEND" --id bad --port 9083 --status 500
+for f in r1 r2 r3 ra misc good bad; do
 	wait_until 10 grep -q '^listening' "$T_TMP/$f.log" || {
 		echo "backend $f did not start: $(cat "$T_TMP/$f.log")" >&2
 		exit 1
@@ -707,6 +742,24 @@ t_begin "route timeout: a backend slower than the route's 1 s timeout gets 504, 
 out=$(curl_pod -o /dev/null -w '%{http_code}' "http://$MISC/slow?ms=3000")
 if assert_eq "$out" 504; then
 	expect_log "$T_TMP/access-l7.log" "\"GET /slow?ms=3000 HTTP/1.1\" 504 UT .* slow outbound|80||misc.default.svc.cluster.local\$"
+fi
+
+t_begin "outlier detection: the endpoint answering 500 is ejected after 2, then every request goes to the healthy one"
+# One keep-alive connection: one worker, whose outlier state decides (outlier.h).
+out=$(tb exec node1-p1 -- curl -s --max-time 20 "http://$OUTL/id?[1-30]" 2>&1)
+bad=$(grep -c '^id=bad$' <<<"$out")
+tail_ok=$(tail -20 <<<"$out" | sort -u)
+if assert_eq "$bad" 2 "answers from the bad endpoint" && assert_eq "$tail_ok" "id=good" "the last 20"; then
+	expect_log "$T_TMP/proxy.log" "outlier detection: default/outl endpoint ejected"
+fi
+
+t_begin "consistentHash httpHeaderName: one user always reaches the same endpoint, users spread"
+same=$(tb exec node1-p1 -- curl -s --max-time 20 -H "x-user: alice" "http://$STICKY:9080/id?[1-20]" 2>&1 | sort -u | wc -l)
+spread=$(for u in u1 u2 u3 u4 u5 u6 u7 u8 u9 u10 u11 u12; do curl_pod -H "x-user: $u" "http://$STICKY:9080/id"; done | sort -u | wc -l)
+if assert_eq "$same" 1 "alice's endpoints" && [ "$spread" -ge 2 ]; then
+	t_pass
+else
+	t_fail "12 users reached $spread endpoints"
 fi
 
 t_begin "a Service without L7 configuration still bypasses the proxy"

@@ -86,6 +86,8 @@ struct px_up {
 	struct px_conn *owner; /* NULL while idle in a pool */
 	struct px_up *prev, *next; /* pool list while idle; dead list after close */
 	int64_t idle_since;
+	int64_t idle_ms; /* closed after this long idle: http.idleTimeout, else the default */
+	unsigned int nreq; /* requests sent on it (http.maxRequestsPerConnection) */
 	bool connected, reused, dead;
 	bool rd, wr, eof, hup, shut_wr;
 	bool wr_failed; /* the server stopped reading: nothing more is sent */
@@ -140,6 +142,11 @@ struct px_conn {
 	unsigned int retries;
 	bool replayable;
 	int64_t route_deadline, try_deadline;
+	/* The endpoint whose in-flight count this try holds (LEAST_REQUEST), and a
+	 * cookie the load balancer asks the response to set (lb.h); empty: none. */
+	struct px_ep active_ep;
+	bool active_held;
+	char set_cookie[320];
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

@@ -24,6 +24,7 @@
 #include "proxy/http1.h"
 #include "proxy/fault.h"
 #include "proxy/head_edit.h"
+#include "proxy/lb.h"
 #include "proxy/retry.h"
 #include "proxy/rewrite.h"
 #include "proxy/route.h"
@@ -290,6 +291,19 @@ static void linger(struct px_conn *c)
 		conn_close(c);
 }
 
+/* Gives back the in-flight count the try held on its endpoint (LEAST_REQUEST). */
+static void release_active(struct px_conn *c)
+{
+	struct px_ep_state *st;
+
+	if (!c->active_held)
+		return;
+	c->active_held = false;
+	st = px_ep_state(c->w, &c->active_ep);
+	if (st && st->active)
+		st->active--;
+}
+
 static void exchange_reset(struct px_conn *c)
 {
 	c->status = c->flags = 0;
@@ -301,6 +315,8 @@ static void exchange_reset(struct px_conn *c)
 	c->retries = 0;
 	c->replayable = false;
 	c->route_deadline = c->try_deadline = 0;
+	release_active(c);
+	c->set_cookie[0] = '\0';
 	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
 	c->start_mono = c->start_wall = 0;
@@ -328,6 +344,15 @@ static void end_exchange(struct px_conn *c)
 		clean = c->up_reuse && c->rs == PX_RS_DONE && c->rq == PX_RQ_DONE &&
 			c->rb.dec == c->rb.in && !c->up->eof && obuf_empty(&c->uh) &&
 			c->ib.head == c->ib.out;
+		/* The destination's connectionPool.http: requests per connection, idle time. */
+		if (c->dest) {
+			const struct sl_http_pool *hp = &c->dest->pool.http;
+
+			if (hp->max_requests_per_connection &&
+			    c->up->nreq >= hp->max_requests_per_connection)
+				clean = false;
+			c->up->idle_ms = (int64_t)((hp->idle_timeout_ns + 999999) / 1000000);
+		}
 		px_up_release(w, c->up, clean);
 		c->up = NULL;
 	}
@@ -414,11 +439,17 @@ static void attach_upstream(struct px_conn *c, bool fresh)
 		return;
 	}
 	c->up->owner = c;
+	c->up->nreq++;
 	if (c->up->connected) {
 		c->rs = PX_RS_HEAD;
 	} else {
 		c->rs = PX_RS_CONNECTING;
-		c->deadline = w->now_ms + w->cfg->connect_timeout_ms;
+		/* connectionPool.tcp.connectTimeout of the destination, else --connect-timeout */
+		c->deadline =
+			w->now_ms +
+			(c->dest && c->dest->pool.connect_timeout_ns
+				 ? (int64_t)((c->dest->pool.connect_timeout_ns + 999999) / 1000000)
+				 : (int64_t)w->cfg->connect_timeout_ms);
 	}
 }
 
@@ -431,6 +462,15 @@ static void start_try(struct px_conn *c)
 	if (!c->route_deadline && c->hr && c->hr->timeout_ns)
 		c->route_deadline = w->now_ms + (int64_t)((c->hr->timeout_ns + 999999) / 1000000);
 	c->try_deadline = c->rp.per_try_ms ? w->now_ms + (int64_t)c->rp.per_try_ms : 0;
+	if (c->dest && c->dest->lb.simple == SL_LB_LEAST_REQUEST) {
+		struct px_ep_state *st = px_ep_state(w, &c->ep);
+
+		if (st) {
+			st->active++;
+			c->active_ep = c->ep;
+			c->active_held = true;
+		}
+	}
 	attach_upstream(c, false);
 }
 
@@ -440,7 +480,10 @@ static void start_try(struct px_conn *c)
 static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int status)
 {
 	struct px_worker *w = c->w;
+	struct px_lb_req lr = { NULL, &c->peer };
 
+	/* Every try that ends passes here: outlier detection counts it. */
+	px_lb_report(w, c->dest, &c->ep, cause == PX_RETRY_STATUS ? status : 0);
 	if (c->resp_started || !c->dest || !c->dest->nbe || !c->replayable ||
 	    !px_retry_wants(&c->rp, cause, status))
 		return false;
@@ -459,7 +502,11 @@ static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int sta
 	c->resp_bytes = false;
 	c->uh.off = 0;
 	sl_h1_parser_reset(&c->rsp, c->method);
-	px_route_next_ep(c->dest, c->rr, &c->ep);
+	release_active(c);
+	if (px_lb_pick(w, c->view->s, c->dest, c->rr, &lr, &c->ep, NULL, 0)) {
+		local_reply(c, 503, PX_F_UH, "no healthy upstream");
+		return true;
+	}
 	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
 	start_try(c);
 	return true;
@@ -522,6 +569,7 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	struct px_worker *w = c->w;
 	const struct sl_http_msg *m = &h->msg;
 	struct px_route route;
+	struct px_lb_req lr;
 	struct px_fwd_req f;
 	char rid[PX_UUID_LEN];
 	uint8_t rnd[16];
@@ -590,9 +638,15 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 		local_reply(c, 431, 0, "request head too large once rewritten");
 		return 1;
 	}
-	c->ep = route.ep;
 	c->dest = route.dest;
 	c->rr = route.rr;
+	lr = (struct px_lb_req){ m, &c->peer };
+	if (px_lb_pick(w, c->view->s, route.dest, route.rr, &lr, &route.ep, c->set_cookie,
+		       sizeof(c->set_cookie))) {
+		local_reply(c, 503, PX_F_UH, "no healthy upstream");
+		return 1;
+	}
+	c->ep = route.ep;
 	px_retry_policy(route.http, &c->rp);
 	/* Only a request without a body can be sent again: a body is forwarded as it
 	 * arrives, not kept. */
@@ -827,7 +881,12 @@ static int edit_response(struct px_conn *c, size_t n)
 
 	if (c->hd)
 		e.ops[k++] = &c->hd->headers.response;
-	e.ops[k] = &c->hr->headers.response;
+	if (c->hr)
+		e.ops[k] = &c->hr->headers.response;
+	if (c->set_cookie[0]) {
+		e.add_name = "set-cookie";
+		e.add_value = c->set_cookie;
+	}
 	ret = px_head_edit(c->dh.p + c->dh.len, &n, c->dh.cap - c->dh.len, &e);
 	return ret ? ret : (int)n;
 }
@@ -892,7 +951,7 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 	f.keep_alive_10 = c->version == 10 && !c->dclose;
 	f.dechunk = c->dechunk;
 	n = px_fwd_response_head(h, &f, c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
-	if (n >= 0 && c->hr)
+	if (n >= 0 && (c->hr || c->set_cookie[0]))
 		n = edit_response(c, (size_t)n);
 	if (n < 0) {
 		local_reply(c, 502, PX_F_UPE, body_upe);

@@ -52,6 +52,9 @@ struct px_snapshot {
 	size_t nfe;
 	struct sl_htab pods; /* 16-byte pod address -> const struct sl_object * (the Pod) */
 	struct sl_htab regex; /* pattern (its char * in the store) -> regex_t * */
+	/* const struct sl_fe_dest * -> uint32_t * (Maglev table, slots into d->be):
+	 * destinations whose DestinationRule asks for a consistent hash */
+	struct sl_htab maglev;
 	struct sl_htab endpoints; /* struct px_ep -> (void *)1: every backend of any route */
 };
 

@@ -16,9 +16,13 @@
 #include "model/objects.h"
 #include "proxy/route_check.h"
 #include "proxy/snapshot.h"
+#include "state/maglev.h"
 
 static void snapshot_free(struct px_snapshot *s)
 {
+	size_t it;
+	void *val;
+
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nfe; i++)
@@ -28,6 +32,10 @@ static void snapshot_free(struct px_snapshot *s)
 	sl_htab_free(&s->pods);
 	sl_htab_free(&s->endpoints);
 	px_regex_table_free(&s->regex);
+	it = 0;
+	while (sl_htab_next(&s->maglev, &it, NULL, NULL, &val))
+		free(val);
+	sl_htab_free(&s->maglev);
 	sl_compiled_free(&s->compiled);
 	sl_store_free(&s->store);
 	free(s->source);
@@ -58,6 +66,26 @@ struct px_snapshot *px_snapshot_empty(void)
 	return s;
 }
 
+/* The Maglev table of destination d when its DestinationRule asks for a consistent
+ * hash (lb.h). */
+static int maglev_for(struct px_snapshot *s, const struct sl_fe_dest *d)
+{
+	const struct sl_lb_policy *lb = &d->lb;
+	uint32_t m = lb->maglev_table_size ? lb->maglev_table_size : SL_MAGLEV_DEFAULT;
+	uint32_t *t;
+
+	if (!d->nbe ||
+	    !(lb->hash_source_ip || lb->hash_header || lb->hash_cookie_set || lb->hash_query))
+		return 0;
+	t = malloc(m * sizeof(*t));
+	if (!t || sl_maglev_build(d->be, d->nbe, m, t) ||
+	    sl_htab_put(&s->maglev, &d, sizeof(d), t, NULL)) {
+		free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Every backend of every route (tcp and http) of fe into s->endpoints. */
 static int index_endpoints(struct px_snapshot *s, const struct sl_frontend *fe)
 {
@@ -67,6 +95,9 @@ static int index_endpoints(struct px_snapshot *s, const struct sl_frontend *fe)
 
 		for (uint32_t d = 0; d < rt->ndest; d++) {
 			const struct sl_fe_dest *dst = &rt->dest[d];
+
+			if (maglev_for(s, dst))
+				return -ENOMEM;
 
 			for (uint32_t b = 0; b < dst->nbe; b++) {
 				struct px_ep ep = {};
@@ -225,6 +256,11 @@ uint32_t px_snapshot_pod_id(const struct px_snapshot *s, const struct sl_ip *a)
 	const struct sl_object *pod = px_snapshot_pod(s, a);
 
 	return pod ? sl_pod_id(&pod->meta) : 0;
+}
+
+const uint32_t *px_snapshot_maglev(const struct px_snapshot *s, const struct sl_fe_dest *d)
+{
+	return sl_htab_get(&s->maglev, &d, sizeof(d));
 }
 
 const regex_t *px_snapshot_regex(const struct px_snapshot *s, const char *pattern)

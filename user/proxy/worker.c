@@ -20,6 +20,7 @@
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
+#include "proxy/lb.h"
 #include "proxy/worker.h"
 
 /* Access log bytes buffered per round; lines are written in pieces of at most this,
@@ -305,6 +306,7 @@ static void *worker_main(void *arg)
 		px_conn_abort(w->conns);
 	px_conn_reap(w);
 	px_pools_free(w);
+	px_ep_states_free(w);
 	if (w->loglen)
 		log_flush(w);
 	return NULL;
