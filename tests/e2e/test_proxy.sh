@@ -15,7 +15,12 @@
 #  - a configuration reload while a keep-alive connection is open and a download is in
 #    flight: neither is dropped, new requests go to the new endpoint;
 #  - access log lines in text and JSON; a connection that did not come through the
-#    handoff is refused.
+#    handoff is refused;
+#  - VirtualService http routes and DestinationRule L7 settings, with real servers per
+#    version (pods p5, p6, p7 labelled version=v1, v2, v3): Bookinfo's reviews routing
+#    (end-user: jason, 90/10 and 50/50 splits), its ratings delay and abort faults,
+#    redirect, rewrite, header operations, and a Service without L7 configuration
+#    still bypassing the proxy.
 # TB_* variables come from the testbed env file (tb_env).
 # shellcheck disable=SC2154
 # shellcheck source=tests/e2e/lib.sh
@@ -29,7 +34,7 @@ BACKEND="$REPO/tests/tools/sl-http-backend.py"
 RAW="$REPO/tests/tools/sl-http-raw.py"
 PY=/usr/bin/python3
 
-tb_up --nodes 1 --pods 4 --no-agent >"$T_TMP/up.log" 2>&1 || {
+tb_up --nodes 1 --pods 7 --no-agent >"$T_TMP/up.log" 2>&1 || {
 	cat "$T_TMP/up.log"
 	exit 1
 }
@@ -37,7 +42,6 @@ tb_env
 CG2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
 NODE_CG="$CG2/sluice-testbed-$TB_NAME/node1"
 PROXY_CG="$NODE_CG/proxy"
-PIN="$TB_NODE_node1_BPFFS"
 NODE_NS="/run/netns/$TB_NAME-node1"
 mkdir -p "$PROXY_CG"
 chmod 0755 "$T_TMP" # the pods' servers run as root too, but say what they may read
@@ -60,7 +64,7 @@ tb agent node1 start -- --proxy-addr "$TB_NODE_node1_IP4:15001" \
 # endpoint) and down (an endpoint where nothing listens), as the agent and the proxy
 # both read them.
 cluster() {
-	tb pods
+	tb pods --label node1-p5:version=v1 --label node1-p6:version=v2 --label node1-p7:version=v3
 	cat <<EOT
 ---
 apiVersion: v1
@@ -92,8 +96,8 @@ EOT
 	tb endpointslice --service default/down --port http:8080/TCP node1-p4
 }
 
-# vs_yaml HOST...: the expected final form: a VirtualService with an http route makes
-# a Service L7.
+# vs_yaml HOST...: VirtualServices with one http route each to HOST (which makes the
+# agent steer HOST to the proxy).
 vs_yaml() {
 	local h
 	for h in "$@"; do
@@ -111,58 +115,32 @@ EOT
 	done
 }
 
-# TEMPORARY, until VirtualService http routes are decoded and make the agent mark a
-# Service L7 (another change): sets SL_SVC_F_L7 (bit 2 of sl_svc_val.flags, byte 12)
-# in the agent's sl_svc entries of the given VIPs. Prints how many entries it marked.
-mark_l7() {
-	"$PY" - "$PIN/sl_svc" "$@" <<'EOF'
-import ipaddress, json, subprocess, sys
-pin, vips = sys.argv[1], sys.argv[2:]
-want = set()
-for v in vips:
-    a = ipaddress.ip_address(v)
-    want.add(b"\0" * 10 + b"\xff\xff" + a.packed if a.version == 4 else a.packed)
-n = 0
-for e in json.loads(subprocess.check_output(["bpftool", "-j", "map", "dump", "pinned", pin])):
-    k = bytes(int(x, 16) for x in e["key"])
-    if k[:16] not in want:
-        continue
-    v = bytearray(int(x, 16) for x in e["value"])
-    v[12] |= 4
-    subprocess.check_call(["bpftool", "map", "update", "pinned", pin, "key", "hex"] +
-                          ["%02x" % x for x in k] + ["value", "hex"] + ["%02x" % x for x in v])
-    n += 1
-print(n)
-EOF
-}
-
-L7_BY_VS=0
+# L7_FILES: more documents for the cluster (the L7 cases' Services and Istio objects).
+L7_FILES=()
 # apply_cluster WEB_POD: the cluster to the agent and, as a file, to the proxy's --config
-# (written next to it and renamed into place, as a configuration push would).
+# (written next to it and renamed into place, as a configuration push would). A
+# VirtualService with an http route makes the agent steer a Service to the proxy.
 apply_cluster() {
-	local out
+	local out f
 	cluster "$1" >"$T_TMP/cluster.yaml"
-	if [ "$L7_BY_VS" = 1 ]; then
-		vs_yaml web empty down >>"$T_TMP/cluster.yaml"
-	fi
+	vs_yaml web empty down >>"$T_TMP/cluster.yaml"
+	for f in "${L7_FILES[@]+"${L7_FILES[@]}"}"; do
+		printf -- '---\n' >>"$T_TMP/cluster.yaml"
+		cat "$f" >>"$T_TMP/cluster.yaml"
+	done
 	out=$(tb ctl node1 -- apply -f "$T_TMP/cluster.yaml" 2>&1) || {
 		echo "$out"
 		return 1
 	}
-	if [ "$L7_BY_VS" = 0 ]; then
-		[ "$(mark_l7 "$WEB4" "$WEB6" "$EMPTY4" "$DOWN4")" = 4 ] || return 1
-	fi
 	cp "$T_TMP/cluster.yaml" "$T_TMP/proxy/.config.tmp" && mv "$T_TMP/proxy/.config.tmp" "$T_TMP/proxy/config.yaml"
 }
 
 mkdir -p "$T_TMP/proxy"
-t_begin "the agent steers the Services to the proxy (VirtualService http route, or the temporary flag)"
-# sluice-proxy does not apply http routes yet (it refuses snapshots that have them), so
-# the Services are marked L7 by the temporary flag for now.
+t_begin "the agent steers the Services to the proxy (VirtualServices with http routes)"
 if apply_cluster node1-p2; then
 	t_pass
 else
-	t_fail "apply: $(cat "$T_TMP/vs-apply.log")"
+	t_fail "apply failed"
 fi
 
 # ghost: a Service the agent steers but the proxy's snapshot does not have (a
@@ -175,11 +153,8 @@ spec:
   clusterIP: $GHOST4
   ports: [{name: http, port: 80, targetPort: 8080}]
 EOT
-if [ "$L7_BY_VS" = 1 ]; then
-	vs_yaml ghost >>"$T_TMP/ghost.yaml"
-fi
+vs_yaml ghost >>"$T_TMP/ghost.yaml"
 tb ctl node1 -- apply -f "$T_TMP/ghost.yaml" >/dev/null 2>&1
-[ "$L7_BY_VS" = 1 ] || mark_l7 "$GHOST4" >/dev/null
 
 tb_bg node1-p2 "$T_TMP/b2.log" -- "$PY" "$BACKEND" --id b2 --port 8080
 tb_bg node1-p3 "$T_TMP/b3.log" -- "$PY" "$BACKEND" --id b3 --port 8080
@@ -228,7 +203,7 @@ curl_pod() { tb exec node1-p1 -- curl -s --max-time 10 "$@" 2>&1; }
 t_begin "IPv4: a request through the VIP gets the endpoint's answer, via the proxy"
 out=$(curl_pod "http://$WEB4/id")
 if assert_eq "$out" "id=b2"; then
-	if wait_until 5 grep -q "\"GET /id HTTP/1.1\" 200 .* $WEB4:80 $P2:8080\$" "$T_TMP/access.log"; then
+	if wait_until 5 grep -q "\"GET /id HTTP/1.1\" 200 .* $WEB4:80 $P2:8080 - outbound|80||web.default.svc.cluster.local\$" "$T_TMP/access.log"; then
 		t_pass
 	else
 		t_fail "access log: $(tail -2 "$T_TMP/access.log")"
@@ -347,7 +322,7 @@ assert_contains "$out" "HTTP/1.1 408 Request Timeout" && assert_contains "$out" 
 t_begin "no ready endpoint: 503, flag UH"
 out=$(curl_pod -o /dev/null -w '%{http_code}' "http://$EMPTY4/")
 if assert_eq "$out" 503; then
-	if wait_until 5 grep -q "\" 503 UH .* $EMPTY4:80 -\$" "$T_TMP/access.log"; then
+	if wait_until 5 grep -q "\" 503 UH .* $EMPTY4:80 - - outbound|80||empty.default.svc.cluster.local\$" "$T_TMP/access.log"; then
 		t_pass
 	else
 		t_fail "access log: $(tail -2 "$T_TMP/access.log")"
@@ -357,17 +332,17 @@ fi
 t_begin "no Service for the original destination in the snapshot: 502, flag NR"
 out=$(curl_pod -o /dev/null -w '%{http_code}' "http://$GHOST4/")
 if assert_eq "$out" 502; then
-	if wait_until 5 grep -q "\" 502 NR .* $GHOST4:80 -\$" "$T_TMP/access.log"; then
+	if wait_until 5 grep -q "\" 502 NR .* $GHOST4:80 - - -\$" "$T_TMP/access.log"; then
 		t_pass
 	else
 		t_fail "access log: $(tail -2 "$T_TMP/access.log")"
 	fi
 fi
 
-t_begin "endpoint down: 503, flag UF in the access log"
+t_begin "endpoint down: 503, flags UF and URX (Istio's default policy retried the connect twice)"
 out=$(curl_pod -o /dev/null -w '%{http_code}' "http://$DOWN4/")
 if assert_eq "$out" 503; then
-	if wait_until 5 grep -q "\" 503 UF .* $DOWN4:80 $TB_POD_node1_p4_IP4:8080\$" "$T_TMP/access.log"; then
+	if wait_until 5 grep -q "\" 503 UF,URX .* $DOWN4:80 $TB_POD_node1_p4_IP4:8080 - outbound|80||down.default.svc.cluster.local\$" "$T_TMP/access.log"; then
 		t_pass
 	else
 		t_fail "access log: $(tail -2 "$T_TMP/access.log")"
@@ -439,7 +414,7 @@ assert_contains "$out" "did not come through the sluice handoff" && assert_conta
 t_begin "access log, text: one line per request with every field"
 line=$(grep -m1 "\"GET /id HTTP/1.1\" 200 " "$T_TMP/access.log")
 # Refused heads are not parsed, so they are logged without method and path.
-assert_match "$line" '^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z\] "GET /id HTTP/1\.1" 200 - 0 6 [0-9]+ "10\.96\.5\.10" "[0-9a-f-]{36}" 10\.244\.1\.11:[0-9]+ 10\.96\.5\.10:80 10\.244\.1\.12:8080$' &&
+assert_match "$line" '^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z\] "GET /id HTTP/1\.1" 200 - 0 6 [0-9]+ "10\.96\.5\.10" "[0-9a-f-]{36}" 10\.244\.1\.11:[0-9]+ 10\.96\.5\.10:80 10\.244\.1\.12:8080 - outbound\|80\|\|web\.default\.svc\.cluster\.local$' &&
 	assert_contains "$(cat "$T_TMP/access.log")" '"- - -" 400 DPE' && t_pass
 
 t_begin "access log, JSON: the same fields as an object per line"
@@ -464,3 +439,331 @@ fi
 t_begin "stats count responses by class and flag"
 out=$(admin /stats)
 assert_match "$out" "downstream_rq_2xx [1-9]" && assert_match "$out" "upstream_cx_total [1-9]" && t_pass
+
+# --- VirtualService http routes and DestinationRule L7 settings ---
+
+REVIEWS=10.96.6.10
+RATINGS=10.96.6.20
+MISC=10.96.6.40
+EDGE=10.96.6.50
+PLAIN=10.96.6.70
+OUTL=10.96.6.60
+STICKY=10.96.6.80
+P5=$TB_POD_node1_p5_IP4
+SAMPLES="$REPO/../shared/compat/istio-samples"
+
+# reviews (v1, v2, v3 on p5, p6, p7), ratings (v1 on p5), misc (the flaky and slow
+# paths, p5), edge (redirect, rewrite, header operations, p5), plain (no L7
+# configuration, p5).
+cat >"$T_TMP/l7-base.yaml" <<EOT
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: default}
+spec: {clusterIP: $REVIEWS, ports: [{name: http, port: 9080, targetPort: 9080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ratings, namespace: default}
+spec: {clusterIP: $RATINGS, ports: [{name: http, port: 9080, targetPort: 9081}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: misc, namespace: default}
+spec: {clusterIP: $MISC, ports: [{name: http, port: 80, targetPort: 9082}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: edge, namespace: default}
+spec: {clusterIP: $EDGE, ports: [{name: http, port: 80, targetPort: 9082}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: plain, namespace: default}
+spec: {clusterIP: $PLAIN, ports: [{name: http, port: 80, targetPort: 9082}]}
+---
+$(tb endpointslice --service default/reviews --port http:9080/TCP node1-p5 node1-p6 node1-p7)
+---
+$(tb endpointslice --service default/ratings --port http:9081/TCP node1-p5)
+---
+$(tb endpointslice --service default/misc --port http:9082/TCP node1-p5)
+---
+$(tb endpointslice --service default/edge --port http:9082/TCP node1-p5)
+---
+$(tb endpointslice --service default/plain --port http:9082/TCP node1-p5)
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge, namespace: default}
+spec:
+  hosts: [edge]
+  http:
+  - name: moved
+    match: [{uri: {prefix: /old/}}]
+    redirect: {uri: /new/place, authority: elsewhere.example}
+  - name: api
+    match: [{uri: {prefix: /api/}, ignoreUriCase: true}]
+    rewrite: {uri: /, authority: rewritten.example}
+    route: [{destination: {host: edge}}]
+  - name: regex
+    match: [{uri: {regex: '/items/\d+'}, method: {exact: GET}}]
+    route: [{destination: {host: edge}}]
+  - name: hdrs
+    match: [{uri: {exact: /headers}, withoutHeaders: {x-skip: {}}}]
+    headers:
+      request:
+        set: {x-sl-set: route}
+        add: {x-sl-add: added}
+        remove: [x-drop]
+      response:
+        add: {x-sl-resp: resp}
+    route:
+    - destination: {host: edge}
+      headers:
+        request:
+          set: {x-sl-dest: dest}
+  - name: only-q
+    match: [{queryParams: {ok: {exact: "1"}}}]
+    route: [{destination: {host: edge}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: outl, namespace: default}
+spec: {clusterIP: $OUTL, ports: [{name: http, port: 80, targetPort: 9083}]}
+---
+$(tb endpointslice --service default/outl --port http:9083/TCP node1-p6 node1-p7)
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: outl, namespace: default}
+spec:
+  host: outl
+  trafficPolicy:
+    loadBalancer: {simple: ROUND_ROBIN}
+    outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 30s}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: sticky, namespace: default}
+spec: {clusterIP: $STICKY, ports: [{name: http, port: 9080, targetPort: 9080}]}
+---
+$(tb endpointslice --service default/sticky --port http:9080/TCP node1-p5 node1-p6 node1-p7)
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: sticky, namespace: default}
+spec:
+  host: sticky
+  trafficPolicy:
+    loadBalancer: {consistentHash: {httpHeaderName: x-user}}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: misc, namespace: default}
+spec:
+  hosts: [misc.default.svc.cluster.local]
+  http:
+  - name: retried
+    match: [{headers: {x-retry: {exact: "yes"}}}]
+    retries: {attempts: 3, retryOn: 5xx}
+    route: [{destination: {host: misc}}]
+  - name: slow
+    match: [{uri: {prefix: /slow}}]
+    timeout: 1s
+    retries: {attempts: 0}
+    route: [{destination: {host: misc}}]
+  - name: no-retries
+    retries: {attempts: 0}
+    route: [{destination: {host: misc}}]
+EOT
+# the Bookinfo DestinationRules (reviews and ratings subsets), without namespaces in
+# the file: they land in default.
+L7_FILES=("$T_TMP/l7-base.yaml" "$SAMPLES/bookinfo-networking-destination-rule-all.yaml")
+
+# use_l7 FILE...: the L7 base plus FILEs in the cluster, applied to the agent and the
+# proxy; waits for the proxy's next snapshot version.
+use_l7() {
+	local v
+	v=$(admin /config | awk '$1 == "version" { print $2; exit }')
+	L7_FILES=("$T_TMP/l7-base.yaml" "$SAMPLES/bookinfo-networking-destination-rule-all.yaml" "$@")
+	apply_cluster node1-p3 >"$T_TMP/l7-apply.log" 2>&1 || return 1
+	wait_until 10 sh -c "nsenter --net=$NODE_NS curl -s http://127.0.0.1:15000/config | awk '\$1 == \"version\" && \$2 > $v { ok = 1 } END { exit !ok }'"
+}
+
+# count_ids URL N: N requests on one keep-alive connection; prints "id count" lines.
+count_ids() {
+	tb exec node1-p1 -- curl -s --max-time 60 "$1?[1-$2]" 2>&1 | sort | uniq -c | awk '{ print $2, $1 }'
+}
+# share_of ID COUNTS N: the percentage of N answers that were ID.
+share_of() { awk -v id="id=$1" -v n="$3" '$1 == id { c = $2 } END { printf "%d", 100 * c / n }' <<<"$2"; }
+# within V LO HI
+within() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+# expect_log FILE PATTERN: passes when a line of FILE matches (grep) within 5 s.
+expect_log() {
+	if wait_until 5 grep -q "$2" "$1"; then
+		t_pass
+	else
+		t_fail "no line like $2: $(tail -2 "$1")"
+	fi
+}
+
+tb_bg node1-p5 "$T_TMP/r1.log" -- "$PY" "$BACKEND" --id reviews-v1 --port 9080
+tb_bg node1-p6 "$T_TMP/r2.log" -- "$PY" "$BACKEND" --id reviews-v2 --port 9080
+tb_bg node1-p7 "$T_TMP/r3.log" -- "$PY" "$BACKEND" --id reviews-v3 --port 9080
+tb_bg node1-p5 "$T_TMP/ra.log" -- "$PY" "$BACKEND" --id ratings-v1 --port 9081
+tb_bg node1-p5 "$T_TMP/misc.log" -- "$PY" "$BACKEND" --id misc --port 9082
+tb_bg node1-p6 "$T_TMP/good.log" -- "$PY" "$BACKEND" --id good --port 9083
+tb_bg node1-p7 "$T_TMP/bad.log" -- "$PY" "$BACKEND" --id bad --port 9083 --status 500
+for f in r1 r2 r3 ra misc good bad; do
+	wait_until 10 grep -q '^listening' "$T_TMP/$f.log" || {
+		echo "backend $f did not start: $(cat "$T_TMP/$f.log")" >&2
+		exit 1
+	}
+done
+
+t_begin "L7: sluice-proxy takes a snapshot with http routes and L7 DestinationRules"
+stop_proxy
+if start_proxy --access-log "$T_TMP/access-l7.log" &&
+	use_l7 "$SAMPLES/bookinfo-networking-virtual-service-reviews-jason-v2-v3.yaml"; then
+	t_pass
+else
+	t_fail "$(cat "$T_TMP/l7-apply.log"; tail -3 "$T_TMP/proxy.log")"
+fi
+
+t_begin "Bookinfo reviews: end-user: jason goes to v2, everyone else to v3"
+jason=$(tb exec node1-p1 -- curl -s --max-time 10 -H "end-user: jason" "http://$REVIEWS:9080/id?[1-20]" 2>&1 | sort -u)
+others=$(tb exec node1-p1 -- curl -s --max-time 10 -H "end-user: mary" "http://$REVIEWS:9080/id?[1-20]" 2>&1 | sort -u)
+assert_eq "$jason" "id=reviews-v2" "jason" && assert_eq "$others" "id=reviews-v3" "others" && t_pass
+
+t_begin "Bookinfo reviews 90/10: v1 gets 90% +-6 over 400 requests, v2 the rest"
+if use_l7 "$SAMPLES/bookinfo-networking-virtual-service-reviews-90-10.yaml"; then
+	counts=$(count_ids "http://$REVIEWS:9080/id" 400)
+	v1=$(share_of reviews-v1 "$counts" 400)
+	v2=$(share_of reviews-v2 "$counts" 400)
+	if within "$v1" 84 96 && [ $((v1 + v2)) -ge 99 ]; then
+		t_pass
+	else
+		t_fail "shares: $counts"
+	fi
+else
+	t_fail "apply: $(cat "$T_TMP/l7-apply.log")"
+fi
+
+t_begin "Bookinfo reviews 50/50 (v1/v3): each 50% +-8 over 400 requests"
+if use_l7 "$SAMPLES/bookinfo-networking-virtual-service-reviews-50-v3.yaml"; then
+	counts=$(count_ids "http://$REVIEWS:9080/id" 400)
+	v1=$(share_of reviews-v1 "$counts" 400)
+	v3=$(share_of reviews-v3 "$counts" 400)
+	if within "$v1" 42 58 && within "$v3" 42 58; then
+		t_pass
+	else
+		t_fail "shares: $counts"
+	fi
+else
+	t_fail "apply: $(cat "$T_TMP/l7-apply.log")"
+fi
+
+t_begin "Bookinfo ratings delay: jason's request waits the 7 s fixedDelay (flag DI), others do not"
+if use_l7 "$SAMPLES/bookinfo-networking-virtual-service-ratings-test-delay.yaml"; then
+	# The body ("id=ratings-v1\n") and the time taken on the next line.
+	out=$(tb exec node1-p1 -- curl -s --max-time 20 -H "end-user: jason" -w '%{time_total}' "http://$RATINGS:9080/id" 2>&1)
+	other=$(tb exec node1-p1 -- curl -s --max-time 20 -H "end-user: mary" -w '%{time_total}' "http://$RATINGS:9080/id" 2>&1)
+	if assert_eq "$(head -1 <<<"$out")" "id=ratings-v1" &&
+		awk -v t="$(tail -1 <<<"$out")" 'BEGIN { exit !(t >= 7) }' &&
+		awk -v t="$(tail -1 <<<"$other")" 'BEGIN { exit !(t < 7) }'; then
+		expect_log "$T_TMP/access-l7.log" "\"GET /id HTTP/1.1\" 200 DI .* $RATINGS:9080 $P5:9081 - outbound|9080|v1|ratings.default.svc.cluster.local\$"
+	else
+		t_fail "jason: $out, other: $other"
+	fi
+else
+	t_fail "apply: $(cat "$T_TMP/l7-apply.log")"
+fi
+
+t_begin "Bookinfo ratings abort: every jason request is answered 500 with flag FI, others reach v1"
+if use_l7 "$SAMPLES/bookinfo-networking-virtual-service-ratings-test-abort.yaml"; then
+	codes=$(tb exec node1-p1 -- curl -s --max-time 10 -o /dev/null -w '%{http_code}\n' -H "end-user: jason" "http://$RATINGS:9080/id?[1-10]" 2>&1 | sort | uniq -c | awk '{ print $2, $1 }')
+	other=$(curl_pod -H "end-user: mary" "http://$RATINGS:9080/id")
+	if assert_eq "$codes" "500 10" && assert_eq "$other" "id=ratings-v1"; then
+		expect_log "$T_TMP/access-l7.log" '"GET /id?10 HTTP/1.1" 500 FI '
+	fi
+else
+	t_fail "apply: $(cat "$T_TMP/l7-apply.log")"
+fi
+
+t_begin "redirect: answered by the proxy with 301 and the new location"
+out=$(curl_pod -o /dev/null -w '%{http_code} %{redirect_url}' "http://$EDGE/old/x?q=1")
+assert_eq "$out" "301 http://elsewhere.example/new/place?q=1" && t_pass
+
+t_begin "rewrite: the matched prefix (any case) is replaced and the authority rewritten"
+out=$(curl_pod "http://$EDGE/API/headers")
+if assert_contains "$out" '"host": ["rewritten.example"]'; then
+	expect_log "$T_TMP/misc.log" "REQ misc GET /headers "
+fi
+
+t_begin "header operations: set, add, remove on the request (route and destination), add on the response"
+out=$(curl_pod -i -H "x-drop: 1" -H "x-sl-set: client" "http://$EDGE/headers")
+res=$("$PY" -c '
+import json, sys
+head, body = sys.argv[1].replace("\r", "").split("\n\n", 1)
+h = json.loads(body)
+ok = (h.get("x-sl-set") == ["route"] and h.get("x-sl-add") == ["added"] and "x-drop" not in h and
+      h.get("x-sl-dest") == ["dest"] and "x-sl-resp: resp" in head.lower())
+print("ok" if ok else "bad")' "$out" 2>&1)
+assert_eq "$res" ok "$out" && t_pass
+
+t_begin "matches: regex uri with method, withoutHeaders, queryParams; no match: 404 NR"
+a=$(curl_pod "http://$EDGE/items/42")
+b=$(curl_pod -o /dev/null -w '%{http_code}' "http://$EDGE/items/4x")
+c=$(curl_pod -o /dev/null -w '%{http_code}' -H "x-skip: 1" "http://$EDGE/headers")
+d=$(curl_pod "http://$EDGE/any?ok=1")
+if assert_eq "$a" "id=misc path=/items/42" && assert_eq "$b" 404 && assert_eq "$c" 404 &&
+	assert_eq "$d" "id=misc path=/any?ok=1"; then
+	expect_log "$T_TMP/access-l7.log" "\"GET /items/4x HTTP/1.1\" 404 NR .* $EDGE:80 - - -\$"
+fi
+
+t_begin "retries (attempts 3, retryOn 5xx) turn a flaky endpoint's 503s into successes"
+codes=$(tb exec node1-p1 -- curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' -H "x-retry: yes" "http://$MISC/flaky?[1-20]" 2>&1 | sort | uniq -c | awk '{ print $2, $1 }')
+if assert_eq "$codes" "200 20"; then
+	if [ "$(stat_of upstream_rq_retry)" -ge 10 ]; then
+		t_pass
+	else
+		t_fail "upstream_rq_retry $(stat_of upstream_rq_retry)"
+	fi
+fi
+
+t_begin "without retries (attempts 0) about half of the flaky endpoint's answers are 503"
+fails=$(tb exec node1-p1 -- curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' "http://$MISC/flaky?[1-20]" 2>&1 | grep -c '^503$')
+if within "$fails" 7 13; then
+	t_pass
+else
+	t_fail "503s: $fails of 20"
+fi
+
+t_begin "route timeout: a backend slower than the route's 1 s timeout gets 504, flag UT"
+out=$(curl_pod -o /dev/null -w '%{http_code}' "http://$MISC/slow?ms=3000")
+if assert_eq "$out" 504; then
+	expect_log "$T_TMP/access-l7.log" "\"GET /slow?ms=3000 HTTP/1.1\" 504 UT .* slow outbound|80||misc.default.svc.cluster.local\$"
+fi
+
+t_begin "outlier detection: the endpoint answering 500 is ejected after 2, then every request goes to the healthy one"
+# One keep-alive connection: one worker, whose outlier state decides (outlier.h).
+out=$(tb exec node1-p1 -- curl -s --max-time 20 "http://$OUTL/id?[1-30]" 2>&1)
+bad=$(grep -c '^id=bad$' <<<"$out")
+tail_ok=$(tail -20 <<<"$out" | sort -u)
+if assert_eq "$bad" 2 "answers from the bad endpoint" && assert_eq "$tail_ok" "id=good" "the last 20"; then
+	expect_log "$T_TMP/proxy.log" "outlier detection: default/outl endpoint ejected"
+fi
+
+t_begin "consistentHash httpHeaderName: one user always reaches the same endpoint, users spread"
+same=$(tb exec node1-p1 -- curl -s --max-time 20 -H "x-user: alice" "http://$STICKY:9080/id?[1-20]" 2>&1 | sort -u | wc -l)
+spread=$(for u in u1 u2 u3 u4 u5 u6 u7 u8 u9 u10 u11 u12; do curl_pod -H "x-user: $u" "http://$STICKY:9080/id"; done | sort -u | wc -l)
+if assert_eq "$same" 1 "alice's endpoints" && [ "$spread" -ge 2 ]; then
+	t_pass
+else
+	t_fail "12 users reached $spread endpoints"
+fi
+
+t_begin "a Service without L7 configuration still bypasses the proxy"
+before=$(stat_of downstream_rq_total)
+out=$(curl_pod "http://$PLAIN/id")
+after=$(stat_of downstream_rq_total)
+assert_eq "$out" "id=misc" && assert_eq "$after" "$before" "proxy requests" && t_pass

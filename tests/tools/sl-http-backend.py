@@ -12,8 +12,13 @@
 #                         with 100 first (the standard library does it)
 #   GET  /ws              WebSocket (RFC 6455) echo: every text or binary message comes
 #                         back; a close frame is answered and ends the connection
+#   GET  /flaky           every other request (the 1st, 3rd, ...) answers 503, the
+#                         others "id=<ID>\n"
+#   GET  /slow?ms=N       "id=<ID>\n" after N ms
+#   any other GET         "id=<ID> path=<path>\n" (so a test sees rewritten paths)
 #
-#   sl-http-backend.py --id NAME [--port 8080]
+#   sl-http-backend.py --id NAME [--port 8080] [--status CODE]
+# --status: every GET answers CODE (with "id=<ID>\n"): a broken endpoint.
 # Listens on [::]:PORT (dual stack); prints "listening port=P" when ready.
 import argparse
 import base64
@@ -23,6 +28,7 @@ import json
 import socket
 import struct
 import sys
+import time
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
 
@@ -30,6 +36,8 @@ WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC11B85"
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_id = "?"
+    server_status = 0
+    flaky = 0
 
     def log_message(self, fmt, *args):
         pass
@@ -68,7 +76,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.note()
         path = self.path.split("?")[0]
-        if path == "/id":
+        if self.server_status:
+            self.send_text(self.server_status, "id=%s\n" % self.server_id)
+        elif path == "/flaky":
+            Handler.flaky += 1
+            if Handler.flaky % 2:
+                self.send_text(503, "flaky\n")
+            else:
+                self.send_text(200, "id=%s\n" % self.server_id)
+        elif path == "/slow":
+            time.sleep(int(self.path.split("ms=")[1]) / 1000.0 if "ms=" in self.path else 1)
+            self.send_text(200, "id=%s\n" % self.server_id)
+        elif path == "/id":
             self.send_text(200, "id=%s\n" % self.server_id)
         elif path == "/headers":
             h = {}
@@ -96,7 +115,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/ws" and self.headers.get("Upgrade", "").lower() == "websocket":
             self.websocket()
         else:
-            self.send_text(404, "not found\n")
+            self.send_text(200, "id=%s path=%s\n" % (self.server_id, self.path))
 
     do_HEAD = do_GET
 
@@ -189,8 +208,10 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--id", required=True)
     ap.add_argument("--port", type=int, default=8080)
+    ap.add_argument("--status", type=int, default=0)
     a = ap.parse_args()
     Handler.server_id = a.id
+    Handler.server_status = a.status
     srv = Server(("::", a.port), Handler)
     print("listening port=%d" % a.port, flush=True)
     srv.serve_forever()

@@ -39,9 +39,9 @@ static void t_text(void **state)
 	struct px_log_entry e = entry;
 
 	px_access_log_format(&e, PX_LOG_TEXT, out, sizeof(out));
-	assert_string_equal(out,
-			    "[2025-12-01T21:44:25.123Z] \"GET /a\\\"b HTTP/1.1\" 503 UF,UC 1 2 3 "
-			    "\"web\" \"rid\" 10.244.1.11:40000 10.96.0.10:80 10.244.1.12:8080\n");
+	assert_string_equal(
+		out, "[2025-12-01T21:44:25.123Z] \"GET /a\\\"b HTTP/1.1\" 503 UF,UC 1 2 3 "
+		     "\"web\" \"rid\" 10.244.1.11:40000 10.96.0.10:80 10.244.1.12:8080 - -\n");
 	e = (struct px_log_entry){ .start_ms = 1764625465123,
 				   .peer = "[fd00::1]:5",
 				   .status = 400,
@@ -49,7 +49,7 @@ static void t_text(void **state)
 				   .request_id = s("a\x01") };
 	px_access_log_format(&e, PX_LOG_TEXT, out, sizeof(out));
 	assert_string_equal(out, "[2025-12-01T21:44:25.123Z] \"- - -\" 400 DPE 0 0 0 \"-\" "
-				 "\"a\\x01\" [fd00::1]:5 - -\n");
+				 "\"a\\x01\" [fd00::1]:5 - - - -\n");
 }
 
 static void t_json(void **state)
@@ -58,13 +58,14 @@ static void t_json(void **state)
 	struct px_log_entry e = entry;
 
 	px_access_log_format(&e, PX_LOG_JSON, out, sizeof(out));
-	assert_string_equal(
-		out, "{\"time\":\"2025-12-01T21:44:25.123Z\",\"downstream_peer\":"
-		     "\"10.244.1.11:40000\",\"original_dst\":\"10.96.0.10:80\","
-		     "\"method\":\"GET\",\"authority\":\"web\",\"path\":\"/a\\\"b\","
-		     "\"protocol\":\"HTTP/1.1\",\"status\":503,\"response_flags\":"
-		     "\"UF,UC\",\"bytes_received\":1,\"bytes_sent\":2,\"duration_ms\":3,"
-		     "\"upstream_endpoint\":\"10.244.1.12:8080\",\"x_request_id\":\"rid\"}\n");
+	assert_string_equal(out,
+			    "{\"time\":\"2025-12-01T21:44:25.123Z\",\"downstream_peer\":"
+			    "\"10.244.1.11:40000\",\"original_dst\":\"10.96.0.10:80\","
+			    "\"method\":\"GET\",\"authority\":\"web\",\"path\":\"/a\\\"b\","
+			    "\"protocol\":\"HTTP/1.1\",\"status\":503,\"response_flags\":"
+			    "\"UF,UC\",\"bytes_received\":1,\"bytes_sent\":2,\"duration_ms\":3,"
+			    "\"upstream_endpoint\":\"10.244.1.12:8080\",\"x_request_id\":\"rid\","
+			    "\"route_name\":null,\"upstream_cluster\":null}\n");
 	e.upstream = NULL;
 	e.path = s("\x7f");
 	px_access_log_format(&e, PX_LOG_JSON, out, sizeof(out));

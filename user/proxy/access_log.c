@@ -120,6 +120,8 @@ size_t px_access_log_format(const struct px_log_entry *e, enum px_log_format f, 
 		jnum(&o, "duration_ms", e->duration_ms);
 		jstr(&o, "upstream_endpoint", cs(e->upstream), false);
 		jstr(&o, "x_request_id", e->request_id, false);
+		jstr(&o, "route_name", cs(e->route_name), false);
+		jstr(&o, "upstream_cluster", cs(e->cluster), false);
 		raw(&o, "}\n", 2);
 		out[o.len] = '\0';
 		return o.len;
@@ -145,6 +147,10 @@ size_t px_access_log_format(const struct px_log_entry *e, enum px_log_format f, 
 	tstr(&o, cs(e->orig));
 	raw(&o, " ", 1);
 	tstr(&o, cs(e->upstream));
+	raw(&o, " ", 1);
+	tstr(&o, cs(e->route_name));
+	raw(&o, " ", 1);
+	tstr(&o, cs(e->cluster));
 	raw(&o, "\n", 1);
 	out[o.len] = '\0';
 	return o.len;

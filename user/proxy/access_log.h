@@ -4,11 +4,11 @@
  *
  * text (Envoy's default format, reordered a little):
  *   [START] "METHOD PATH PROTOCOL" STATUS FLAGS RX TX DURATION "AUTHORITY" "REQUEST_ID"
- *   DOWNSTREAM_PEER ORIGINAL_DST UPSTREAM
+ *   DOWNSTREAM_PEER ORIGINAL_DST UPSTREAM ROUTE_NAME UPSTREAM_CLUSTER
  * json: one object per line with the keys
  *   time, downstream_peer, original_dst, method, authority, path, protocol, status,
  *   response_flags, bytes_received, bytes_sent, duration_ms, upstream_endpoint,
- *   x_request_id
+ *   x_request_id, route_name, upstream_cluster
  *
  * START/time: when the request's first byte arrived, RFC 3339 UTC with milliseconds.
  * STATUS: the status sent downstream, 0 when none was (the client went away first).
@@ -16,7 +16,9 @@
  * RX/bytes_received, TX/bytes_sent: body bytes from and to the client (after chunk
  * framing is removed; for a tunnel, every byte after the 101 each way).
  * DURATION: ms from START to the last byte sent. PEER, ORIGINAL_DST, UPSTREAM:
- * "addr:port" ("[v6]:port"); missing values are "-" in text, null in json. Strings are
+ * "addr:port" ("[v6]:port"). ROUTE_NAME: the VirtualService http route's name;
+ * UPSTREAM_CLUSTER: Istio's cluster name of the destination picked,
+ * "outbound|9080|v2|reviews.default.svc.cluster.local". Missing values are "-" in text, null in json. Strings are
  * cut at 512 bytes (escaped); text escapes '"', '\\' and bytes outside 0x20..0x7e as \xNN,
  * json as \" \\ and \u00NN.
  */
@@ -36,6 +38,8 @@ enum px_log_format {
 struct px_log_entry {
 	int64_t start_ms; /* CLOCK_REALTIME, ms */
 	const char *peer, *orig, *upstream; /* NULL: unknown */
+	const char *route_name; /* the VirtualService http route's name; NULL: none */
+	const char *cluster; /* "outbound|PORT|SUBSET|HOST"; NULL: none */
 	struct sl_str method, authority, path, request_id; /* empty: unknown */
 	unsigned int version; /* 10, 11, or 0 (no request line) */
 	unsigned int status;

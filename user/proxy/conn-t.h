@@ -33,6 +33,7 @@
 #include "model/objects-t.h"
 #include "proxy/forward.h"
 #include "proxy/http1-t.h"
+#include "proxy/retry.h"
 #include "proxy/snapshot-t.h"
 #include "proxy/worker-t.h"
 
@@ -68,6 +69,7 @@ enum px_rs_state {
 	PX_RS_DONE, /* the response is complete upstream; may still be flushing */
 	PX_RS_TUNNEL,
 	PX_RS_LOCAL, /* a response of the proxy's own is in dh */
+	PX_RS_DELAY, /* an injected delay (fault.h) holds the request until the deadline */
 };
 
 /* A pool: idle connections to one endpoint, most recently used first. */
@@ -84,6 +86,8 @@ struct px_up {
 	struct px_conn *owner; /* NULL while idle in a pool */
 	struct px_up *prev, *next; /* pool list while idle; dead list after close */
 	int64_t idle_since;
+	int64_t idle_ms; /* closed after this long idle: http.idleTimeout, else the default */
+	unsigned int nreq; /* requests sent on it (http.maxRequestsPerConnection) */
 	bool connected, reused, dead;
 	bool rd, wr, eof, hup, shut_wr;
 	bool wr_failed; /* the server stopped reading: nothing more is sent */
@@ -121,6 +125,28 @@ struct px_conn {
 	struct px_up *up;
 	struct px_ep ep;
 	struct px_req_info ri;
+	/* The VirtualService http route taken and its destination (NULL: none), valid
+	 * while the exchange holds its view; the route's name and Istio's cluster name of
+	 * the destination, for the access log. */
+	const struct sl_http_route *hr;
+	const struct sl_http_dest *hd;
+	char route_name[64];
+	char cluster[192];
+	int fault_abort; /* after the delay: answer this status (fault.h); 0: none */
+	/* Retries and timeouts (retry.h): the destination tries go to, the policy, the
+	 * retries made, whether the request can be sent again (no body), and the
+	 * route's and the current try's deadlines (CLOCK_MONOTONIC ms; 0: none). */
+	const struct sl_fe_dest *dest;
+	uint32_t *rr;
+	struct px_retry_policy rp;
+	unsigned int retries;
+	bool replayable;
+	int64_t route_deadline, try_deadline;
+	/* The endpoint whose in-flight count this try holds (LEAST_REQUEST), and a
+	 * cookie the load balancer asks the response to set (lb.h); empty: none. */
+	struct px_ep active_ep;
+	bool active_held;
+	char set_cookie[320];
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

@@ -22,6 +22,11 @@
 #include "proxy/conn.h"
 #include "proxy/forward.h"
 #include "proxy/http1.h"
+#include "proxy/fault.h"
+#include "proxy/head_edit.h"
+#include "proxy/lb.h"
+#include "proxy/retry.h"
+#include "proxy/rewrite.h"
 #include "proxy/route.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
@@ -33,12 +38,12 @@
 
 static const char body_no_orig[] =
 	"this connection did not come through the sluice handoff (no original destination)";
-static const char body_nr[] = "no route: no Service is known for the original destination";
-static const char body_uh[] = "no healthy upstream";
 static const char body_uf[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection failure";
 static const char body_uc[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection termination";
+static const char body_fault[] = "fault filter abort";
+static const char body_ut[] = "upstream request timeout";
 static const char body_upe[] = "upstream sent a response the proxy could not read";
 
 static void conn_run(struct px_conn *c);
@@ -211,6 +216,8 @@ static void account(struct px_conn *c)
 			.authority = info_str(c->ri.authority, c->ri.authority_len),
 			.path = info_str(c->ri.path, c->ri.path_len),
 			.request_id = info_str(c->ri.rid, c->ri.rid_len),
+			.route_name = c->route_name[0] ? c->route_name : NULL,
+			.cluster = c->cluster[0] ? c->cluster : NULL,
 			.version = c->version,
 			.status = c->status,
 			.flags = c->flags,
@@ -284,9 +291,33 @@ static void linger(struct px_conn *c)
 		conn_close(c);
 }
 
+/* Gives back the in-flight count the try held on its endpoint (LEAST_REQUEST). */
+static void release_active(struct px_conn *c)
+{
+	struct px_ep_state *st;
+
+	if (!c->active_held)
+		return;
+	c->active_held = false;
+	st = px_ep_state(c->w, &c->active_ep);
+	if (st && st->active)
+		st->active--;
+}
+
 static void exchange_reset(struct px_conn *c)
 {
 	c->status = c->flags = 0;
+	c->hr = NULL;
+	c->hd = NULL;
+	c->fault_abort = 0;
+	c->dest = NULL;
+	c->rr = NULL;
+	c->retries = 0;
+	c->replayable = false;
+	c->route_deadline = c->try_deadline = 0;
+	release_active(c);
+	c->set_cookie[0] = '\0';
+	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
 	c->start_mono = c->start_wall = 0;
 	c->up_text[0] = '\0';
@@ -313,6 +344,15 @@ static void end_exchange(struct px_conn *c)
 		clean = c->up_reuse && c->rs == PX_RS_DONE && c->rq == PX_RQ_DONE &&
 			c->rb.dec == c->rb.in && !c->up->eof && obuf_empty(&c->uh) &&
 			c->ib.head == c->ib.out;
+		/* The destination's connectionPool.http: requests per connection, idle time. */
+		if (c->dest) {
+			const struct sl_http_pool *hp = &c->dest->pool.http;
+
+			if (hp->max_requests_per_connection &&
+			    c->up->nreq >= hp->max_requests_per_connection)
+				clean = false;
+			c->up->idle_ms = (int64_t)((hp->idle_timeout_ns + 999999) / 1000000);
+		}
 		px_up_release(w, c->up, clean);
 		c->up = NULL;
 	}
@@ -364,6 +404,7 @@ static void local_reply(struct px_conn *c, int status, unsigned int flags, const
 	c->rq = PX_RQ_DONE;
 	c->rs = PX_RS_LOCAL;
 	c->deadline = 0;
+	c->route_deadline = c->try_deadline = 0;
 	c->resp_started = true;
 	ibuf_reset(&c->rb);
 	if (obuf_empty(&c->dh))
@@ -398,12 +439,128 @@ static void attach_upstream(struct px_conn *c, bool fresh)
 		return;
 	}
 	c->up->owner = c;
+	c->up->nreq++;
 	if (c->up->connected) {
 		c->rs = PX_RS_HEAD;
 	} else {
 		c->rs = PX_RS_CONNECTING;
-		c->deadline = w->now_ms + w->cfg->connect_timeout_ms;
+		/* connectionPool.tcp.connectTimeout of the destination, else --connect-timeout */
+		c->deadline =
+			w->now_ms +
+			(c->dest && c->dest->pool.connect_timeout_ns
+				 ? (int64_t)((c->dest->pool.connect_timeout_ns + 999999) / 1000000)
+				 : (int64_t)w->cfg->connect_timeout_ms);
 	}
+}
+
+/* Starts a try of the exchange: the route's deadline from the first, the per-try
+ * deadline from each (retry.h), then the upstream connection. */
+static void start_try(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+
+	if (!c->route_deadline && c->hr && c->hr->timeout_ns)
+		c->route_deadline = w->now_ms + (int64_t)((c->hr->timeout_ns + 999999) / 1000000);
+	c->try_deadline = c->rp.per_try_ms ? w->now_ms + (int64_t)c->rp.per_try_ms : 0;
+	if (c->dest && c->dest->lb.simple == SL_LB_LEAST_REQUEST) {
+		struct px_ep_state *st = px_ep_state(w, &c->ep);
+
+		if (st) {
+			st->active++;
+			c->active_ep = c->ep;
+			c->active_held = true;
+		}
+	}
+	attach_upstream(c, false);
+}
+
+/* A try ended by `cause` (status: the response's). When the policy retries it and an
+ * attempt is left, the exchange starts again on the destination's next endpoint and
+ * true is returned; when no attempt is left, the flag URX is set. */
+static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int status)
+{
+	struct px_worker *w = c->w;
+	struct px_lb_req lr = { NULL, &c->peer };
+
+	/* Every try that ends passes here: outlier detection counts it. */
+	px_lb_report(w, c->dest, &c->ep, cause == PX_RETRY_STATUS ? status : 0);
+	if (c->resp_started || !c->dest || !c->dest->nbe || !c->replayable ||
+	    !px_retry_wants(&c->rp, cause, status))
+		return false;
+	if (c->retries >= c->rp.attempts) {
+		if (c->rp.attempts)
+			c->flags |= PX_F_URX;
+		return false;
+	}
+	c->retries++;
+	px_stat_inc(&w->stats, PX_ST_US_RQ_RETRY);
+	if (c->up) {
+		px_up_close(w, c->up);
+		c->up = NULL;
+	}
+	ibuf_reset(&c->rb);
+	c->resp_bytes = false;
+	c->uh.off = 0;
+	sl_h1_parser_reset(&c->rsp, c->method);
+	release_active(c);
+	if (px_lb_pick(w, c->view->s, c->dest, c->rr, &lr, &c->ep, NULL, 0)) {
+		local_reply(c, 503, PX_F_UH, "no healthy upstream");
+		return true;
+	}
+	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
+	start_try(c);
+	return true;
+}
+
+/* Answers with the redirect of the http route taken (a Location field added to a
+ * local response without a body). */
+static void redirect_reply(struct px_conn *c, const struct sl_http_redirect *rd,
+			   const struct sl_http_msg *m)
+{
+	struct px_head_edit e = { .add_name = "location" };
+	char loc[4096];
+	size_t before = obuf_empty(&c->dh) ? 0 : c->dh.len, n;
+
+	if (px_redirect_location(rd, m, c->orig_port, loc, sizeof(loc)) < 0) {
+		local_reply(c, 431, 0, "redirect location too long");
+		return;
+	}
+	e.add_value = loc;
+	local_reply(c, px_redirect_status(rd), 0, NULL);
+	if (c->rs != PX_RS_LOCAL)
+		return;
+	n = c->dh.len - before;
+	if (px_head_edit(c->dh.p + before, &n, c->dh.cap - before, &e)) {
+		conn_abort_flags(c, 0);
+		return;
+	}
+	c->dh.len = before + n;
+}
+
+/* The route's rewrite and request header operations, on the head written for
+ * upstream in uh. Returns 0, or -ENOSPC/-ENOMEM: it does not fit. */
+static int edit_request(struct px_conn *c, const struct px_route *rt, const struct sl_http_msg *m)
+{
+	const struct sl_http_route *hr = rt->http;
+	struct px_head_edit e = { 0 };
+	char target[SL_H1_MAX_URI_DEFAULT + 512];
+	int n = px_rewrite_target(hr, rt->match, m->path, target, sizeof(target));
+	size_t len = c->uh.len;
+	int k = 0, ret;
+
+	if (n < 0)
+		return n;
+	e.target = (struct sl_str){ n ? target : NULL, (size_t)n };
+	if (hr->rewrite.authority)
+		e.host = (struct sl_str){ hr->rewrite.authority, strlen(hr->rewrite.authority) };
+	if (rt->http_dest)
+		e.ops[k++] = &rt->http_dest->headers.request;
+	e.ops[k] = &hr->headers.request;
+	ret = px_head_edit(c->uh.p, &len, c->uh.cap, &e);
+	if (ret)
+		return ret;
+	c->uh.len = len;
+	return 0;
 }
 
 /* A complete request head h: route it, rewrite it for upstream, start the exchange. */
@@ -412,6 +569,7 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	struct px_worker *w = c->w;
 	const struct sl_http_msg *m = &h->msg;
 	struct px_route route;
+	struct px_lb_req lr;
 	struct px_fwd_req f;
 	char rid[PX_UUID_LEN];
 	uint8_t rnd[16];
@@ -462,14 +620,58 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 
 	r = px_route_pick(c->view->s, &c->orig, c->orig_port, &c->peer, m, px_worker_rand32(w),
 			  &route);
+	c->hr = route.http;
+	c->hd = route.http_dest;
+	if (route.http && route.http->name)
+		snprintf(c->route_name, sizeof(c->route_name), "%s", route.http->name);
+	if (route.dest)
+		px_route_cluster(route.dest, c->cluster, sizeof(c->cluster));
+	if (r == PX_ROUTE_REDIRECT) {
+		redirect_reply(c, &route.http->redirect, m);
+		return 1;
+	}
 	if (r) {
-		local_reply(c, route.status, route.flags, r == -ENOENT ? body_nr : body_uh);
+		local_reply(c, route.status, route.flags, route.body);
+		return 1;
+	}
+	if (route.http && edit_request(c, &route, m)) {
+		local_reply(c, 431, 0, "request head too large once rewritten");
+		return 1;
+	}
+	c->dest = route.dest;
+	c->rr = route.rr;
+	lr = (struct px_lb_req){ m, &c->peer };
+	if (px_lb_pick(w, c->view->s, route.dest, route.rr, &lr, &route.ep, c->set_cookie,
+		       sizeof(c->set_cookie))) {
+		local_reply(c, 503, PX_F_UH, "no healthy upstream");
 		return 1;
 	}
 	c->ep = route.ep;
+	px_retry_policy(route.http, &c->rp);
+	/* Only a request without a body can be sent again: a body is forwarded as it
+	 * arrives, not kept. */
+	c->replayable = c->rq == PX_RQ_DONE && !c->upgrade_req;
 	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
 	sl_h1_parser_reset(&c->rsp, c->method);
-	attach_upstream(c, false);
+	if (route.http && route.http->fault.set) {
+		struct px_fault ft = px_fault_decide(&route.http->fault, px_worker_rand32(w),
+						     px_worker_rand32(w));
+
+		if (ft.delay_ms) {
+			/* The connection's one deadline times the delay (checked every
+			 * timer tick: the delay is at least fixedDelay). */
+			c->flags |= PX_F_DI;
+			c->fault_abort = ft.abort_status;
+			c->rs = PX_RS_DELAY;
+			c->deadline = w->now_ms + (int64_t)ft.delay_ms;
+			return 1;
+		}
+		if (ft.abort_status) {
+			local_reply(c, ft.abort_status, PX_F_FI, body_fault);
+			return 1;
+		}
+	}
+	start_try(c);
 	return 1;
 }
 
@@ -592,6 +794,8 @@ static void upstream_lost(struct px_conn *c, unsigned int flag)
 		attach_upstream(c, true);
 		return;
 	}
+	if (retry(c, flag == PX_F_UF ? PX_RETRY_CONNECT_FAIL : PX_RETRY_RESET, 0))
+		return;
 	local_reply(c, 503, flag, flag == PX_F_UF ? body_uf : body_uc);
 }
 
@@ -608,7 +812,8 @@ static int connect_step(struct px_conn *c)
 		pr_debug("%s: connect to %s: %s", c->peer_text, c->up_text,
 			 strerror(e ? e : ECONNRESET));
 		px_stat_inc(&c->w->stats, PX_ST_US_CX_CONNECT_FAIL);
-		local_reply(c, 503, PX_F_UF, body_uf);
+		if (!retry(c, PX_RETRY_CONNECT_FAIL, 0))
+			local_reply(c, 503, PX_F_UF, body_uf);
 		return 1;
 	}
 	up->connected = true;
@@ -667,6 +872,25 @@ static int up_read(struct px_conn *c)
 	return r;
 }
 
+/* The http route's response header operations on the n bytes of head just written
+ * at dh.len. Returns the new length, or -ENOSPC/-ENOMEM. */
+static int edit_response(struct px_conn *c, size_t n)
+{
+	struct px_head_edit e = { 0 };
+	int k = 0, ret;
+
+	if (c->hd)
+		e.ops[k++] = &c->hd->headers.response;
+	if (c->hr)
+		e.ops[k] = &c->hr->headers.response;
+	if (c->set_cookie[0]) {
+		e.add_name = "set-cookie";
+		e.add_value = c->set_cookie;
+	}
+	ret = px_head_edit(c->dh.p + c->dh.len, &n, c->dh.cap - c->dh.len, &e);
+	return ret ? ret : (int)n;
+}
+
 /* A complete response head h. */
 static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 {
@@ -716,6 +940,9 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 	 * is still forwarded while the response lasts: full-duplex servers work). */
 	bool early = c->rq != PX_RQ_DONE;
 
+	if (retry(c, PX_RETRY_STATUS, st))
+		return 1;
+
 	c->dechunk = c->version == 10 && h->body == SL_H1_BODY_CHUNKED;
 	c->dclose = c->dclose || !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk || early ||
 		    c->eof;
@@ -724,6 +951,8 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 	f.keep_alive_10 = c->version == 10 && !c->dclose;
 	f.dechunk = c->dechunk;
 	n = px_fwd_response_head(h, &f, c->dh.p + c->dh.len, c->dh.cap - c->dh.len);
+	if (n >= 0 && (c->hr || c->set_cookie[0]))
+		n = edit_response(c, (size_t)n);
 	if (n < 0) {
 		local_reply(c, 502, PX_F_UPE, body_upe);
 		return 1;
@@ -959,21 +1188,65 @@ void px_conn_up_event(struct px_conn *c, uint32_t events)
 	conn_run(c);
 }
 
+/* The route's timeout or a per-try timeout expired (retry.h): the try is retried,
+ * else answered 504 UT (or, once the response started, the connections are cut). */
+static void request_timeout(struct px_conn *c)
+{
+	struct px_worker *w = c->w;
+	bool whole = c->route_deadline && c->route_deadline <= w->now_ms;
+
+	c->try_deadline = 0;
+	if (!whole && retry(c, PX_RETRY_TIMEOUT, 0))
+		return;
+	c->route_deadline = 0;
+	if (c->resp_started)
+		conn_abort_flags(c, PX_F_UT);
+	else
+		local_reply(c, 504, PX_F_UT, body_ut);
+}
+
+int64_t px_conn_next_deadline(const struct px_conn *c)
+{
+	int64_t d = c->deadline;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
+
+	if (upstream && c->route_deadline && (!d || c->route_deadline < d))
+		d = c->route_deadline;
+	if (upstream && c->try_deadline && (!d || c->try_deadline < d))
+		d = c->try_deadline;
+	return d;
+}
+
 void px_conn_timeout(struct px_conn *c)
 {
 	struct px_worker *w = c->w;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
 
-	if (c->dead || !c->deadline || w->now_ms < c->deadline)
+	if (c->dead)
+		return;
+	if (upstream && ((c->route_deadline && c->route_deadline <= w->now_ms) ||
+			 (c->try_deadline && c->try_deadline <= w->now_ms))) {
+		request_timeout(c);
+		conn_run(c);
+		return;
+	}
+	if (!c->deadline || w->now_ms < c->deadline)
 		return;
 	c->deadline = 0;
 	if (c->rq == PX_RQ_DRAIN) {
 		conn_close(c);
 		return;
 	}
-	if (c->rs == PX_RS_CONNECTING) {
+	if (c->rs == PX_RS_DELAY) {
+		if (c->fault_abort)
+			local_reply(c, c->fault_abort, PX_F_FI, body_fault);
+		else
+			start_try(c);
+	} else if (c->rs == PX_RS_CONNECTING) {
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_TIMEOUT);
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
-		local_reply(c, 503, PX_F_UF, body_uf);
+		if (!retry(c, PX_RETRY_CONNECT_FAIL, 0))
+			local_reply(c, 503, PX_F_UF, body_uf);
 	} else if (c->rq == PX_RQ_HEAD && c->rs == PX_RS_NONE) {
 		if (c->ib.in == c->ib.dec) {
 			px_stat_inc(&w->stats, PX_ST_DS_IDLE_TIMEOUT);

@@ -19,8 +19,12 @@ void px_conn_event(struct px_conn *c, uint32_t events);
 /* An event for upstream connection up while it serves c. */
 void px_conn_up_event(struct px_conn *c, uint32_t events);
 
-/* Runs the expired timer of c, if any (w->now_ms is past c->deadline). */
+/* Runs the expired timer of c, if any (w->now_ms is past px_conn_next_deadline()). */
 void px_conn_timeout(struct px_conn *c);
+
+/* The earliest deadline of c (CLOCK_MONOTONIC ms): its connection deadline, or the
+ * route's or the try's timeout while an upstream exchange runs; 0: none. */
+int64_t px_conn_next_deadline(const struct px_conn *c);
 
 /* Closes c and its upstream at once (worker shutdown). */
 void px_conn_abort(struct px_conn *c);

@@ -229,6 +229,16 @@ const char *px_status_reason(unsigned int status)
 		return "OK";
 	case 204:
 		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 307:
+		return "Temporary Redirect";
+	case 308:
+		return "Permanent Redirect";
 	case 304:
 		return "Not Modified";
 	case 400:

@@ -31,7 +31,8 @@ struct px_ep {
 };
 
 /* A compiled frontend (ClusterIP x port) with its round-robin counters: one per
- * destination of each route, rr[route * SL_MAX_DESTS + dest]. */
+ * destination of each route, rr[route * SL_MAX_DESTS + dest], the http routes after
+ * the tcp ones (route fe->nroutes + i is http route i). */
 struct px_frontend {
 	const struct sl_frontend *fe;
 	uint32_t *rr; /* updated with relaxed atomic adds by any worker */
@@ -49,7 +50,11 @@ struct px_snapshot {
 	struct sl_htab fes; /* struct sl_svc_key -> struct px_frontend * */
 	struct px_frontend *fev;
 	size_t nfe;
-	struct sl_htab pods; /* 16-byte pod address -> (uintptr_t) sl_pod_id() */
+	struct sl_htab pods; /* 16-byte pod address -> const struct sl_object * (the Pod) */
+	struct sl_htab regex; /* pattern (its char * in the store) -> regex_t * */
+	/* const struct sl_fe_dest * -> uint32_t * (Maglev table, slots into d->be):
+	 * destinations whose DestinationRule asks for a consistent hash */
+	struct sl_htab maglev;
 	struct sl_htab endpoints; /* struct px_ep -> (void *)1: every backend of any route */
 };
 

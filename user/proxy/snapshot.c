@@ -14,10 +14,15 @@
 #include "common/buf.h"
 #include "config/decode.h"
 #include "model/objects.h"
+#include "proxy/route_check.h"
 #include "proxy/snapshot.h"
+#include "state/maglev.h"
 
 static void snapshot_free(struct px_snapshot *s)
 {
+	size_t it;
+	void *val;
+
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nfe; i++)
@@ -26,6 +31,11 @@ static void snapshot_free(struct px_snapshot *s)
 	sl_htab_free(&s->fes);
 	sl_htab_free(&s->pods);
 	sl_htab_free(&s->endpoints);
+	px_regex_table_free(&s->regex);
+	it = 0;
+	while (sl_htab_next(&s->maglev, &it, NULL, NULL, &val))
+		free(val);
+	sl_htab_free(&s->maglev);
 	sl_compiled_free(&s->compiled);
 	sl_store_free(&s->store);
 	free(s->source);
@@ -56,12 +66,38 @@ struct px_snapshot *px_snapshot_empty(void)
 	return s;
 }
 
-/* Every backend of every route of fe into s->endpoints. */
+/* The Maglev table of destination d when its DestinationRule asks for a consistent
+ * hash (lb.h). */
+static int maglev_for(struct px_snapshot *s, const struct sl_fe_dest *d)
+{
+	const struct sl_lb_policy *lb = &d->lb;
+	uint32_t m = lb->maglev_table_size ? lb->maglev_table_size : SL_MAGLEV_DEFAULT;
+	uint32_t *t;
+
+	if (!d->nbe ||
+	    !(lb->hash_source_ip || lb->hash_header || lb->hash_cookie_set || lb->hash_query))
+		return 0;
+	t = malloc(m * sizeof(*t));
+	if (!t || sl_maglev_build(d->be, d->nbe, m, t) ||
+	    sl_htab_put(&s->maglev, &d, sizeof(d), t, NULL)) {
+		free(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Every backend of every route (tcp and http) of fe into s->endpoints. */
 static int index_endpoints(struct px_snapshot *s, const struct sl_frontend *fe)
 {
-	for (size_t r = 0; r < fe->nroutes; r++) {
-		for (uint32_t d = 0; d < fe->routes[r].ndest; d++) {
-			const struct sl_fe_dest *dst = &fe->routes[r].dest[d];
+	for (size_t r = 0; r < fe->nroutes + fe->nhttp; r++) {
+		const struct sl_fe_route *rt =
+			r < fe->nroutes ? &fe->routes[r] : &fe->http[r - fe->nroutes];
+
+		for (uint32_t d = 0; d < rt->ndest; d++) {
+			const struct sl_fe_dest *dst = &rt->dest[d];
+
+			if (maglev_for(s, dst))
+				return -ENOMEM;
 
 			for (uint32_t b = 0; b < dst->nbe; b++) {
 				struct px_ep ep = {};
@@ -90,46 +126,20 @@ static int index_snapshot(struct px_snapshot *s)
 
 		s->nfe = n;
 		pf->fe = fe;
-		pf->rr = calloc(fe->nroutes * SL_MAX_DESTS, sizeof(*pf->rr));
+		pf->rr = calloc((fe->nroutes + fe->nhttp) * SL_MAX_DESTS, sizeof(*pf->rr));
 		if (!pf->rr || sl_htab_put(&s->fes, &fe->key, sizeof(fe->key), pf, NULL) ||
 		    index_endpoints(s, fe))
 			return -ENOMEM;
 	}
 	it = 0;
 	while (sl_htab_next(&s->store.objs, &it, NULL, NULL, &val)) {
-		const struct sl_object *o = val;
-		uintptr_t id;
+		struct sl_object *o = val;
 
 		if (o->kind != SL_KIND_POD)
 			continue;
-		id = sl_pod_id(&o->meta);
 		for (size_t i = 0; i < o->pod.npod_ips; i++)
-			if (sl_htab_put(&s->pods, o->pod.pod_ips[i].b, 16, (void *)id, NULL))
+			if (sl_htab_put(&s->pods, o->pod.pod_ips[i].b, 16, o, NULL))
 				return -ENOMEM;
-	}
-	return 0;
-}
-
-/* L7 configuration this proxy does not apply yet is refused, naming it, rather than
- * served as if it were not there: a snapshot with VirtualService http routes or L7
- * DestinationRule settings keeps the previous snapshot in force. Routing by http
- * routes (route.c) lifts this for what it implements. */
-static int unapplied_l7(const struct sl_store *st, char *err, size_t errlen)
-{
-	struct sl_compile_opts l4 = { .l7 = false };
-	struct sl_compiled c = {};
-	int ret;
-
-	/* The L4 compile names the first L7 field and where it was written. */
-	ret = sl_compile(st, &l4, &c, err, errlen);
-	sl_compiled_free(&c);
-	if (ret && strstr(err, "needs sluice-proxy")) {
-		char *tail = strstr(err, "needs sluice-proxy");
-
-		snprintf(tail, errlen - (size_t)(tail - err),
-			 "is not applied by this sluice-proxy yet (routing by http routes is the "
-			 "next change); the previous snapshot stays in force");
-		return -EINVAL;
 	}
 	return 0;
 }
@@ -169,7 +179,9 @@ int px_snapshot_build(const char *fname, const char *buf, size_t len, const char
 	}
 	sl_store_txn_commit(&txn);
 	s->nobjects = sl_store_count(&s->store);
-	ret = unapplied_l7(&s->store, err, errlen);
+	/* L7 configuration this proxy does not apply is refused, naming it, rather than
+	 * served as if it were not there: the previous snapshot stays in force. */
+	ret = px_route_check(&s->store, &s->regex, err, errlen);
 	if (ret)
 		goto fail;
 	ret = sl_compile(&s->store, &co, &s->compiled, err, errlen);
@@ -234,7 +246,24 @@ bool px_snapshot_has_endpoint(const struct px_snapshot *s, const struct px_ep *e
 	return sl_htab_get(&s->endpoints, ep, sizeof(*ep)) != NULL;
 }
 
+const struct sl_object *px_snapshot_pod(const struct px_snapshot *s, const struct sl_ip *a)
+{
+	return sl_htab_get(&s->pods, a->b, 16);
+}
+
 uint32_t px_snapshot_pod_id(const struct px_snapshot *s, const struct sl_ip *a)
 {
-	return (uint32_t)(uintptr_t)sl_htab_get(&s->pods, a->b, 16);
+	const struct sl_object *pod = px_snapshot_pod(s, a);
+
+	return pod ? sl_pod_id(&pod->meta) : 0;
+}
+
+const uint32_t *px_snapshot_maglev(const struct px_snapshot *s, const struct sl_fe_dest *d)
+{
+	return sl_htab_get(&s->maglev, &d, sizeof(d));
+}
+
+const regex_t *px_snapshot_regex(const struct px_snapshot *s, const char *pattern)
+{
+	return sl_htab_get(&s->regex, &pattern, sizeof(pattern));
 }

@@ -3,6 +3,7 @@
 #ifndef SLUICE_PROXY_SNAPSHOT_H
 #define SLUICE_PROXY_SNAPSHOT_H
 
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -39,5 +40,15 @@ bool px_snapshot_has_endpoint(const struct px_snapshot *s, const struct px_ep *e
 
 /* The pod id (sl_pod_id()) of the Pod with address a, or 0. */
 uint32_t px_snapshot_pod_id(const struct px_snapshot *s, const struct sl_ip *a);
+/* The Pod with address a (any node), or NULL. */
+const struct sl_object *px_snapshot_pod(const struct px_snapshot *s, const struct sl_ip *a);
+
+/* The Maglev table (m entries: the destination's maglev table size, else
+ * SL_MAGLEV_DEFAULT) of a destination with a consistent hash, or NULL. */
+const uint32_t *px_snapshot_maglev(const struct px_snapshot *s, const struct sl_fe_dest *d);
+
+/* The compiled form of an http match regex of s (the pattern's pointer in the store:
+ * sl_str_match.value), or NULL when s holds no such pattern. */
+const regex_t *px_snapshot_regex(const struct px_snapshot *s, const char *pattern);
 
 #endif /* SLUICE_PROXY_SNAPSHOT_H */

@@ -45,6 +45,10 @@ enum px_stat {
 	PX_ST_FLAG_UPE,
 	PX_ST_FLAG_DPE,
 	PX_ST_SNAPSHOT_SWAPS, /* configuration snapshots a worker switched to */
+	PX_ST_FLAG_FI, /* the flags after DPE, in enum px_flag's order */
+	PX_ST_FLAG_DI,
+	PX_ST_FLAG_UO,
+	PX_ST_US_RQ_RETRY, /* tries started again by a route's retry policy */
 	PX_ST__COUNT,
 };
 
@@ -53,14 +57,17 @@ enum px_flag {
 	PX_F_UH = 1u << 0, /* no healthy upstream: the destination has no usable endpoint */
 	PX_F_UF = 1u << 1, /* upstream connection failure (refused, unreachable, timeout) */
 	PX_F_UC = 1u << 2, /* upstream connection termination (reset or closed early) */
-	PX_F_URX = 1u << 3, /* upstream retry limit exceeded (retries: next change) */
-	PX_F_UT = 1u << 4, /* upstream request timeout (route timeouts: next change) */
+	PX_F_URX = 1u << 3, /* upstream retry limit exceeded: the last try's answer */
+	PX_F_UT = 1u << 4, /* upstream request timeout: the route's timeout */
 	PX_F_DC = 1u << 5, /* downstream connection termination */
 	PX_F_NR = 1u << 6, /* no route: nothing known for the original destination */
 	PX_F_UPE = 1u << 7, /* upstream protocol error: a response the parser refused */
 	PX_F_DPE = 1u << 8, /* downstream protocol error: a request the parser refused */
+	PX_F_FI = 1u << 9, /* fault injection: aborted */
+	PX_F_DI = 1u << 10, /* fault injection: delayed */
+	PX_F_UO = 1u << 11, /* upstream overflow: the pending requests limit */
 };
-#define PX_F_COUNT 9
+#define PX_F_COUNT 12
 
 struct px_stats {
 	uint64_t v[PX_ST__COUNT];

@@ -35,11 +35,15 @@ static const char *const names[PX_ST__COUNT] = {
 	[PX_ST_FLAG_UPE] = "response_flag_UPE",
 	[PX_ST_FLAG_DPE] = "response_flag_DPE",
 	[PX_ST_SNAPSHOT_SWAPS] = "snapshot_swaps",
+	[PX_ST_FLAG_FI] = "response_flag_FI",
+	[PX_ST_FLAG_DI] = "response_flag_DI",
+	[PX_ST_FLAG_UO] = "response_flag_UO",
+	[PX_ST_US_RQ_RETRY] = "upstream_rq_retry",
 };
 
 /* Same order as enum px_flag's bits. */
-static const char *const flag_codes[PX_F_COUNT] = { "UH", "UF", "UC",  "URX", "UT",
-						    "DC", "NR", "UPE", "DPE" };
+static const char *const flag_codes[PX_F_COUNT] = { "UH", "UF",	 "UC",	"URX", "UT", "DC",
+						    "NR", "UPE", "DPE", "FI",  "DI", "UO" };
 
 void px_stats_sum(struct px_stats *dst, const struct px_stats *src)
 {
@@ -56,7 +60,8 @@ void px_stats_flags(struct px_stats *s, unsigned int flags)
 {
 	for (unsigned int b = 0; b < PX_F_COUNT; b++)
 		if (flags & (1u << b))
-			px_stat_inc(s, (enum px_stat)(PX_ST_FLAG_UH + b));
+			px_stat_inc(s, b <= 8 ? (enum px_stat)(PX_ST_FLAG_UH + b)
+					      : (enum px_stat)(PX_ST_FLAG_FI + b - 9));
 }
 
 const char *px_flags_format(unsigned int flags, char *buf, size_t len)

@@ -198,7 +198,9 @@ void px_pools_sweep(struct px_worker *w, const struct px_snapshot *s)
 
 		for (; up; up = next) {
 			next = up->next;
-			if (gone || w->now_ms - up->idle_since >= PX_UPSTREAM_IDLE_MS) {
+			int64_t idle = up->idle_ms ? up->idle_ms : PX_UPSTREAM_IDLE_MS;
+
+			if (gone || w->now_ms - up->idle_since >= idle) {
 				if (gone)
 					px_stat_inc(&w->stats, PX_ST_US_CX_POOL_RETIRED);
 				px_up_close(w, up);

@@ -107,6 +107,10 @@ struct px_worker {
 	struct px_conn *dead_conns; /* closed in this round, freed after it */
 	struct px_up *dead_ups;
 	struct sl_htab pools; /* struct px_ep -> struct px_pool * */
+	/* struct px_ep -> struct px_ep_state * (outlier.h): requests in flight and
+	 * outlier detection of every endpoint this worker sent to; kept across
+	 * snapshots (an endpoint's record survives a reload). */
+	struct sl_htab eps;
 	int64_t now_ms; /* CLOCK_MONOTONIC, once per round */
 	int64_t wall_ms; /* CLOCK_REALTIME */
 	void *xbufs[PX_XBUF_CACHE]; /* free exchange buffer blocks */

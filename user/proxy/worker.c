@@ -20,6 +20,7 @@
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
+#include "proxy/lb.h"
 #include "proxy/worker.h"
 
 /* Access log bytes buffered per round; lines are written in pieces of at most this,
@@ -289,7 +290,9 @@ static void *worker_main(void *arg)
 			last_tick = w->now_ms;
 			for (c = w->conns; c; c = next) {
 				next = c->next;
-				if (c->deadline && c->deadline <= w->now_ms)
+				int64_t d = px_conn_next_deadline(c);
+
+				if (d && d <= w->now_ms)
 					px_conn_timeout(c);
 			}
 			px_pools_sweep(w, NULL);
@@ -303,6 +306,7 @@ static void *worker_main(void *arg)
 		px_conn_abort(w->conns);
 	px_conn_reap(w);
 	px_pools_free(w);
+	px_ep_states_free(w);
 	if (w->loglen)
 		log_flush(w);
 	return NULL;

@@ -92,6 +92,7 @@ struct index {
 	size_t nlocal;
 	const struct sl_store *st;
 	const char *node;
+	bool l7; /* opts->l7: http route destinations are compiled too */
 };
 
 struct slice_list {
@@ -217,6 +218,20 @@ static bool traffic_policy_l7(const struct sl_traffic_policy *tp, const char *pr
 	return false;
 }
 
+bool sl_dr_l7_setting(const struct sl_object *dr, char *path, size_t len, struct sl_pos *pos)
+{
+	if (traffic_policy_l7(&dr->dr.policy, "spec.trafficPolicy", path, len, pos))
+		return true;
+	for (size_t i = 0; i < dr->dr.nsubsets; i++) {
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), "spec.subsets[%zu].trafficPolicy", i);
+		if (traffic_policy_l7(&dr->dr.subsets[i].policy, prefix, path, len, pos))
+			return true;
+	}
+	return false;
+}
+
 /*
  * The gate: without sluice-proxy, a VirtualService with http routes or a DestinationRule
  * with L7-only settings is refused, naming the field where it was written. The kernel
@@ -237,18 +252,7 @@ static int l7_gate(const struct sl_object *o, bool l7, char *err, size_t errlen)
 		snprintf(path, sizeof(path), "spec.http (HTTP routes)");
 	} else if (o->kind == SL_KIND_DESTINATION_RULE) {
 		what = "DestinationRule";
-		if (!traffic_policy_l7(&o->dr.policy, "spec.trafficPolicy", path, sizeof(path),
-				       &pos)) {
-			for (size_t i = 0; i < o->dr.nsubsets; i++) {
-				char prefix[64];
-
-				snprintf(prefix, sizeof(prefix), "spec.subsets[%zu].trafficPolicy",
-					 i);
-				if (traffic_policy_l7(&o->dr.subsets[i].policy, prefix, path,
-						      sizeof(path), &pos))
-					break;
-			}
-		}
+		sl_dr_l7_setting(o, path, sizeof(path), &pos);
 		if (!path[0])
 			return 0;
 	} else {
@@ -295,6 +299,7 @@ static int build_index(const struct sl_store *st, const struct sl_compile_opts *
 
 	ix->st = st;
 	ix->node = node;
+	ix->l7 = l7;
 	while (!ret && sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
 		const struct sl_object *o = val;
 
@@ -485,20 +490,44 @@ enomem:
 /* The effective load balancing and pool of a destination: the rule's policy, then its
  * port-level settings, then the subset's, then the subset's port level; each level
  * overrides only what it sets. */
+/* A level's connection pool over the levels below: tcp.maxConnections, the tcp L7
+ * settings and the http settings each override only when written at that level. */
+static void merge_pool(struct sl_conn_pool *dst, const struct sl_conn_pool *src)
+{
+	if (src->set) {
+		dst->set = true;
+		dst->max_connections = src->max_connections;
+	}
+	if (src->tcp_l7_pos.line) {
+		dst->connect_timeout_ns = src->connect_timeout_ns;
+		dst->max_connection_duration_ns = src->max_connection_duration_ns;
+		dst->idle_timeout_set = src->idle_timeout_set;
+		dst->idle_timeout_ns = src->idle_timeout_ns;
+		dst->keepalive = src->keepalive;
+		dst->tcp_l7_pos = src->tcp_l7_pos;
+	}
+	if (src->http.set)
+		dst->http = src->http;
+}
+
 static void apply_policy(const struct sl_traffic_policy *tp, uint16_t port, struct sl_lb_policy *lb,
-			 struct sl_conn_pool *pool)
+			 struct sl_conn_pool *pool, struct sl_outlier *od)
 {
 	if (tp->lb.set)
 		*lb = tp->lb;
-	if (tp->pool.set)
-		*pool = tp->pool;
+	merge_pool(pool, &tp->pool);
+	if (tp->outlier.set)
+		*od = tp->outlier;
 	for (size_t i = 0; i < tp->nports; i++) {
-		if (tp->ports[i].port != port)
+		const struct sl_port_policy *pp = &tp->ports[i];
+
+		if (pp->port != port)
 			continue;
-		if (tp->ports[i].lb.set)
-			*lb = tp->ports[i].lb;
-		if (tp->ports[i].pool.set)
-			*pool = tp->ports[i].pool;
+		if (pp->lb.set)
+			*lb = pp->lb;
+		merge_pool(pool, &pp->pool);
+		if (pp->outlier.set)
+			*od = pp->outlier;
 	}
 }
 
@@ -536,9 +565,11 @@ static int fill_dest(const struct index *ix, const struct sl_object *dsvc,
 		}
 	}
 	if (dr)
-		apply_policy(&dr->dr.policy, dp->port, &lb, &pool);
+		apply_policy(&dr->dr.policy, dp->port, &lb, &pool, &d->outlier);
 	if (ss)
-		apply_policy(&ss->policy, dp->port, &lb, &pool);
+		apply_policy(&ss->policy, dp->port, &lb, &pool, &d->outlier);
+	d->lb = lb;
+	d->pool = pool;
 	if (lb.hash_source_ip) {
 		d->algo = SL_ALGO_MAGLEV;
 		d->maglev_size = lb.maglev_table_size ? lb.maglev_table_size : SL_MAGLEV_DEFAULT;
@@ -564,6 +595,10 @@ static void fe_free(struct sl_frontend *fe)
 		for (uint32_t d = 0; d < fe->routes[r].ndest; d++)
 			free(fe->routes[r].dest[d].be);
 	free(fe->routes);
+	for (size_t r = 0; r < fe->nhttp; r++)
+		for (uint32_t d = 0; d < fe->http[r].ndest; d++)
+			free(fe->http[r].dest[d].be);
+	free(fe->http);
 	free(fe->src);
 	free(fe);
 }
@@ -577,13 +612,47 @@ static const struct sl_svc_port *port_by_number(const struct sl_service *s, uint
 	return NULL;
 }
 
+/* Compiles route destination rd of frontend fe's VirtualService into d. A host that
+ * names no Service leaves d without endpoints (its share is refused, as Envoy's
+ * missing cluster is); a destination Service without the port is an error. */
+static int compile_route_dest(const struct index *ix, const struct sl_frontend *fe,
+			      const struct sl_route_dest *rd, uint8_t family, struct sl_fe_dest *d,
+			      char *err, size_t errlen)
+{
+	const struct sl_object *vs = fe->vs;
+	const struct sl_svc_port *fp = &fe->svc->svc.ports[fe->port_idx];
+	const struct sl_svc_port *dp;
+	const struct sl_object *dsvc;
+	char ns[256], name[256];
+
+	d->weight = rd->weight;
+	if (!sl_istio_host_service(rd->host, vs->meta.ns, ns, sizeof(ns), name, sizeof(name)) ||
+	    !(dsvc = sl_store_get(ix->st, SL_KIND_SERVICE, ns, name)))
+		return 0;
+	dp = rd->port ? port_by_number(&dsvc->svc, rd->port, fp->protocol)
+		      : port_by_number(&dsvc->svc, fp->port, fp->protocol);
+	if (!dp && !rd->port && dsvc->svc.nports == 1 &&
+	    dsvc->svc.ports[0].protocol == fp->protocol)
+		dp = &dsvc->svc.ports[0];
+	if (!dp) {
+		snprintf(
+			err, errlen,
+			"%s:%d:%d: VirtualService %s/%s: destination %s has no %s port %u; set destination.port",
+			vs->meta.pos.file, vs->meta.pos.line, vs->meta.pos.col, vs->meta.ns,
+			vs->meta.name, rd->host, fp->protocol == 17 ? "UDP" : "TCP",
+			rd->port ? rd->port : fp->port);
+		return -EINVAL;
+	}
+	d->svc = dsvc;
+	return fill_dest(ix, dsvc, dp, rd->subset, family, rd->weight, d);
+}
+
 /* Compiles VirtualService tcp route `r` for frontend fe into route out. */
 static int compile_vs_route(const struct index *ix, const struct sl_frontend *fe,
 			    const struct sl_tcp_route *tr, uint8_t family, struct sl_fe_route *out,
 			    char *err, size_t errlen)
 {
 	const struct sl_object *vs = fe->vs;
-	const struct sl_svc_port *fp = &fe->svc->svc.ports[fe->port_idx];
 
 	if (tr->nroutes > SL_MAX_DESTS) {
 		snprintf(
@@ -594,36 +663,46 @@ static int compile_vs_route(const struct index *ix, const struct sl_frontend *fe
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < tr->nroutes; i++) {
-		const struct sl_route_dest *rd = &tr->routes[i];
-		const struct sl_svc_port *dp;
-		const struct sl_object *dsvc;
-		char ns[256], name[256];
-		struct sl_fe_dest *d = &out->dest[out->ndest++];
-		int ret;
+		int ret = compile_route_dest(ix, fe, &tr->routes[i], family,
+					     &out->dest[out->ndest++], err, errlen);
 
-		d->weight = rd->weight;
-		if (!sl_istio_host_service(rd->host, vs->meta.ns, ns, sizeof(ns), name,
-					   sizeof(name)) ||
-		    !(dsvc = sl_store_get(ix->st, SL_KIND_SERVICE, ns, name)))
-			continue; /* no such Service: this share of connections is refused */
-		dp = rd->port ? port_by_number(&dsvc->svc, rd->port, fp->protocol)
-			      : port_by_number(&dsvc->svc, fp->port, fp->protocol);
-		if (!dp && !rd->port && dsvc->svc.nports == 1 &&
-		    dsvc->svc.ports[0].protocol == fp->protocol)
-			dp = &dsvc->svc.ports[0];
-		if (!dp) {
-			snprintf(
-				err, errlen,
-				"%s:%d:%d: VirtualService %s/%s: destination %s has no %s port %u; set destination.port",
-				vs->meta.pos.file, vs->meta.pos.line, vs->meta.pos.col, vs->meta.ns,
-				vs->meta.name, rd->host, fp->protocol == 17 ? "UDP" : "TCP",
-				rd->port ? rd->port : fp->port);
-			return -EINVAL;
-		}
-		d->svc = dsvc;
-		ret = fill_dest(ix, dsvc, dp, rd->subset, family, rd->weight, d);
 		if (ret)
 			return ret;
+	}
+	return 0;
+}
+
+/* The destinations of every http route of fe's VirtualService, for sluice-proxy:
+ * fe->http[i] is vs.http[i] (no destinations for a redirect), weights as written. */
+static int compile_http_routes(const struct index *ix, struct sl_frontend *fe, uint8_t family,
+			       char *err, size_t errlen)
+{
+	const struct sl_object *vs = fe->vs;
+
+	fe->http = calloc(vs->vs.nhttp, sizeof(*fe->http));
+	if (!fe->http)
+		return -ENOMEM;
+	fe->nhttp = vs->vs.nhttp;
+	for (size_t r = 0; r < vs->vs.nhttp; r++) {
+		const struct sl_http_route *hr = &vs->vs.http[r];
+
+		fe->http[r].vs_route = (int)r;
+		if (hr->nroutes > SL_MAX_DESTS) {
+			snprintf(
+				err, errlen,
+				"%s:%d:%d: VirtualService %s/%s: spec.http[%zu].route has %zu destinations, more than the %d Sluice supports",
+				vs->meta.pos.file, hr->pos.line, hr->pos.col, vs->meta.ns,
+				vs->meta.name, r, hr->nroutes, SL_MAX_DESTS);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < hr->nroutes; i++) {
+			int ret = compile_route_dest(ix, fe, &hr->routes[i].dest, family,
+						     &fe->http[r].dest[fe->http[r].ndest++], err,
+						     errlen);
+
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -718,6 +797,8 @@ static int compile_frontend(struct index *ix, struct sl_frontend *fe, uint8_t fa
 		fe->routes[0].vs_route = def;
 		ret = compile_vs_route(ix, fe, &vs->tcp[def], family, &fe->routes[0], err, errlen);
 	}
+	if (!ret && vs && vs->nhttp && ix->l7)
+		ret = compile_http_routes(ix, fe, family, err, errlen);
 	if (ret)
 		return ret;
 	if (vs) {

@@ -30,6 +30,12 @@ struct sl_fe_dest {
 	uint16_t port; /* destination Service port */
 	bool serving_fallback; /* no endpoint was ready: serving ones are used */
 	bool subset_missing; /* the subset is defined by no DestinationRule */
+	/* The effective DestinationRule settings (the rule, its port level, the subset,
+	 * the subset's port level; each level overrides what it writes), as written:
+	 * their L7 parts are for sluice-proxy. Pointers inside point into the store. */
+	struct sl_lb_policy lb;
+	struct sl_conn_pool pool;
+	struct sl_outlier outlier;
 };
 
 struct sl_fe_route {
@@ -56,6 +62,11 @@ struct sl_frontend {
 	const struct sl_object *vs; /* the VirtualService that routes it, or NULL */
 	struct sl_fe_route *routes; /* routes[0] is the default */
 	size_t nroutes;
+	/* With opts->l7 only: http[i] holds the destinations of VirtualService http route
+	 * i (weights relative, as written; none for a redirect), for sluice-proxy. Not
+	 * part of the kernel's slots or digest: the kernel hands these connections over. */
+	struct sl_fe_route *http;
+	size_t nhttp;
 	struct sl_fe_src *src; /* sorted by pod_id */
 	size_t nsrc;
 	uint32_t nslots; /* backends over all routes' destinations */
@@ -85,6 +96,11 @@ struct sl_compile_opts {
 int sl_compile(const struct sl_store *st, const struct sl_compile_opts *o, struct sl_compiled *out,
 	       char *err, size_t errlen);
 void sl_compiled_free(struct sl_compiled *c);
+
+/* The first L7-only setting of DestinationRule dr, in the order the model keeps them:
+ * its path ("spec.subsets[1].trafficPolicy.outlierDetection") into path[0, len) and
+ * where it was written into *pos (line 0: unknown). false: dr has none. */
+bool sl_dr_l7_setting(const struct sl_object *dr, char *path, size_t len, struct sl_pos *pos);
 
 /* Whether an endpoint may receive new connections: kube-proxy's rule. `ready` is true
  * for ready endpoints; with ready false, `serving` says whether it is usable as a

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Refuses, by name, the L7 configuration this proxy does not apply (route_check.h). */
+#include <errno.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model/objects.h"
+#include "proxy/regex.h"
+#include "proxy/route_check.h"
+#include "state/compile.h"
+
+struct check {
+	const struct sl_object *vs;
+	const struct sl_http_route *hr;
+	size_t r;
+	struct sl_htab *regex;
+	char *err;
+	size_t errlen;
+};
+
+/* "FILE:LINE:COL: VirtualService NS/NAME: spec.http[R]." + what. */
+static int refuse(const struct check *k, const char *fmt, ...)
+{
+	const struct sl_meta_obj *m = &k->vs->meta;
+	int n = snprintf(k->err, k->errlen, "%s:%d:%d: VirtualService %s/%s: spec.http[%zu].",
+			 m->pos.file, k->hr->pos.line ? k->hr->pos.line : m->pos.line,
+			 k->hr->pos.line ? k->hr->pos.col : m->pos.col, m->ns, m->name, k->r);
+	va_list ap;
+
+	if (n > 0 && (size_t)n < k->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(k->err + n, k->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+static int add_regex(const struct check *k, const char *pattern, const char *where)
+{
+	regex_t *re;
+	char why[160];
+	int ret;
+
+	if (sl_htab_get(k->regex, &pattern, sizeof(pattern)))
+		return 0;
+	re = malloc(sizeof(*re));
+	if (!re)
+		return -ENOMEM;
+	ret = px_regex_compile(pattern, re, why, sizeof(why));
+	if (ret) {
+		free(re);
+		if (ret == -EINVAL)
+			return refuse(k,
+				      "%s: regex \"%s\" uses %s, which sluice-proxy does not match",
+				      where, pattern, why);
+		return ret;
+	}
+	if (sl_htab_put(k->regex, &pattern, sizeof(pattern), re, NULL)) {
+		regfree(re);
+		free(re);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int str_match(const struct check *k, const struct sl_str_match *sm, const char *where)
+{
+	return sm->kind == SL_SM_REGEX ? add_regex(k, sm->value, where) : 0;
+}
+
+static int named(const struct check *k, const struct sl_named_match *v, size_t n, const char *where)
+{
+	char w[128];
+	int ret;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(w, sizeof(w), "%s.%s", where, v[i].name);
+		/* Pseudo-header matches (":path") are not looked up among the fields. */
+		if (v[i].name[0] == ':')
+			return refuse(
+				k, "%s: pseudo-header matches are not applied by sluice-proxy", w);
+		ret = str_match(k, &v[i].match, w);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Fields a header operation must not touch: the framing and connection management
+ * of the hop, which the proxy owns, and Host (rewrite.authority changes it). */
+static bool reserved_header(const char *name)
+{
+	static const char *const v[] = { "content-length",  "transfer-encoding",
+					 "connection",	    "keep-alive",
+					 "upgrade",	    "te",
+					 "trailer",	    "host",
+					 "proxy-connection" };
+
+	if (name[0] == ':')
+		return true;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (!strcasecmp(name, v[i]))
+			return true;
+	return false;
+}
+
+static int header_ops(const struct check *k, const struct sl_header_ops *o, const char *where)
+{
+	for (size_t i = 0; i < o->nset + o->nadd; i++) {
+		const struct sl_label *l = i < o->nset ? &o->set[i] : &o->add[i - o->nset];
+		const char *op = i < o->nset ? "set" : "add";
+
+		if (reserved_header(l->key))
+			return refuse(k, "%s.%s.%s: sluice-proxy does not change this header",
+				      where, op, l->key);
+		/* Envoy's %VARIABLE% substitutions are not implemented: a value with one
+		 * would be sent literally. */
+		if (strchr(l->value, '%'))
+			return refuse(
+				k,
+				"%s.%s.%s: %%VARIABLE%% substitution is not applied by sluice-proxy",
+				where, op, l->key);
+	}
+	for (size_t i = 0; i < o->nremove; i++)
+		if (reserved_header(o->remove[i]))
+			return refuse(k, "%s.remove: sluice-proxy does not change header %s", where,
+				      o->remove[i]);
+	return 0;
+}
+
+static int headers(const struct check *k, const struct sl_headers *h, const char *where)
+{
+	char w[96];
+	int ret;
+
+	snprintf(w, sizeof(w), "%s.request", where);
+	ret = header_ops(k, &h->request, w);
+	if (ret)
+		return ret;
+	snprintf(w, sizeof(w), "%s.response", where);
+	return header_ops(k, &h->response, w);
+}
+
+static int check_route(struct check *k)
+{
+	const struct sl_http_route *hr = k->hr;
+	char w[64];
+	int ret;
+
+	for (size_t m = 0; m < hr->nmatches; m++) {
+		const struct sl_http_match *hm = &hr->matches[m];
+
+		const struct {
+			const struct sl_str_match *sm;
+			const char *name;
+		} sv[] = { { &hm->uri, "uri" },
+			   { &hm->scheme, "scheme" },
+			   { &hm->method, "method" },
+			   { &hm->authority, "authority" } };
+
+		for (size_t i = 0; i < sizeof(sv) / sizeof(sv[0]); i++) {
+			snprintf(w, sizeof(w), "match[%zu].%s", m, sv[i].name);
+			ret = str_match(k, sv[i].sm, w);
+			if (ret)
+				return ret;
+		}
+		snprintf(w, sizeof(w), "match[%zu].headers", m);
+		ret = named(k, hm->headers, hm->nheaders, w);
+		snprintf(w, sizeof(w), "match[%zu].withoutHeaders", m);
+		if (!ret)
+			ret = named(k, hm->without_headers, hm->nwithout_headers, w);
+		snprintf(w, sizeof(w), "match[%zu].queryParams", m);
+		if (!ret)
+			ret = named(k, hm->query_params, hm->nquery_params, w);
+		if (ret)
+			return ret;
+		/* A prefix rewrite replaces what a prefix or exact match matched; Envoy
+		 * takes no prefix rewrite on a regex route. */
+		if (hr->rewrite.uri && hm->uri.kind == SL_SM_REGEX)
+			return refuse(
+				k,
+				"rewrite.uri with a regex uri match (match[%zu]) is not applied by sluice-proxy; use uriRegexRewrite",
+				m);
+	}
+	if (hr->rewrite.uri_regex.match)
+		return refuse(k, "rewrite.uriRegexRewrite is not applied by sluice-proxy yet");
+	if (hr->retries.retry_on & (SL_RETRY_RETRIABLE_HEADERS | SL_RETRY_ENVOY_RATELIMITED |
+				    SL_RETRY_RESET_BEFORE_REQUEST))
+		return refuse(
+			k,
+			"retries.retryOn: retriable-headers, envoy-ratelimited and reset-before-request are not applied by sluice-proxy");
+	/* Retries start at once (retry.h): a written backoff would not be kept. */
+	if (hr->retries.backoff_ns)
+		return refuse(
+			k, "retries.backoff is not applied by sluice-proxy (it retries at once)");
+	ret = headers(k, &hr->headers, "headers");
+	for (size_t d = 0; !ret && d < hr->nroutes; d++) {
+		snprintf(w, sizeof(w), "route[%zu].headers", d);
+		ret = headers(k, &hr->routes[d].headers, w);
+	}
+	return ret;
+}
+
+/* The first setting of one DestinationRule policy level this proxy does not apply
+ * (lb.h, outlier.h, docs/architecture.md say what it applies), or NULL. */
+static const char *level_unapplied(const struct sl_lb_policy *lb, const struct sl_conn_pool *pool,
+				   const struct sl_outlier *od, bool l7_service, struct sl_pos *pos)
+{
+	const struct sl_http_pool *hp = &pool->http;
+
+	*pos = (struct sl_pos){ 0 };
+	if (lb->hash_header_rewrite.match) {
+		*pos = lb->hash_pos;
+		return "loadBalancer.consistentHash.httpHeaderRegexRewrite";
+	}
+	*pos = pool->tcp_l7_pos;
+	if (pool->max_connection_duration_ns)
+		return "connectionPool.tcp.maxConnectionDuration";
+	if (pool->idle_timeout_set)
+		return "connectionPool.tcp.idleTimeout";
+	if (pool->keepalive.set)
+		return "connectionPool.tcp.tcpKeepalive";
+	/* The kernel applies it to L4 traffic; the proxy's pools do not count yet. */
+	if (pool->set && l7_service)
+		return "connectionPool.tcp.maxConnections (for a Service sluice-proxy serves)";
+	*pos = hp->pos;
+	if (hp->http1_max_pending_requests)
+		return "connectionPool.http.http1MaxPendingRequests";
+	if (hp->http2_max_requests)
+		return "connectionPool.http.http2MaxRequests";
+	if (hp->max_retries)
+		return "connectionPool.http.maxRetries";
+	if (hp->h2_upgrade == SL_H2_UPGRADE)
+		return "connectionPool.http.h2UpgradePolicy";
+	*pos = od->pos;
+	if (od->split_local_origin || od->consecutive_local_set)
+		return "outlierDetection.splitExternalLocalOriginErrors";
+	return NULL;
+}
+
+/* Whether the Service DestinationRule dr is for gets sluice-proxy: a VirtualService
+ * with http routes names it, or dr has L7 settings. */
+static bool l7_service(const struct sl_store *st, const struct sl_object *dr)
+{
+	char ns[256], name[256], vns[256], vname[256], path[256];
+	struct sl_pos pos;
+	size_t it = 0;
+	void *val;
+
+	if (sl_dr_l7_setting(dr, path, sizeof(path), &pos))
+		return true;
+	if (!sl_istio_host_service(dr->dr.host, dr->meta.ns, ns, sizeof(ns), name, sizeof(name)))
+		return false;
+	while (sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
+		const struct sl_object *o = val;
+
+		if (o->kind != SL_KIND_VIRTUAL_SERVICE || !o->vs.nhttp)
+			continue;
+		for (size_t h = 0; h < o->vs.nhosts; h++)
+			if (sl_istio_host_service(o->vs.hosts[h], o->meta.ns, vns, sizeof(vns),
+						  vname, sizeof(vname)) &&
+			    !strcmp(vns, ns) && !strcmp(vname, name))
+				return true;
+	}
+	return false;
+}
+
+static int policy_unapplied(const struct sl_object *o, const struct sl_traffic_policy *tp,
+			    const char *prefix, bool l7, char *err, size_t errlen)
+{
+	const char *f;
+	struct sl_pos pos;
+	char where[96];
+
+	f = level_unapplied(&tp->lb, &tp->pool, &tp->outlier, l7, &pos);
+	snprintf(where, sizeof(where), "%s", prefix);
+	for (size_t i = 0; !f && i < tp->nports; i++) {
+		const struct sl_port_policy *pp = &tp->ports[i];
+
+		f = level_unapplied(&pp->lb, &pp->pool, &pp->outlier, l7, &pos);
+		snprintf(where, sizeof(where), "%s.portLevelSettings[%zu]", prefix, i);
+	}
+	if (!f)
+		return 0;
+	if (!pos.line)
+		pos = o->meta.pos;
+	snprintf(
+		err, errlen,
+		"%s:%d:%d: DestinationRule %s/%s: %s.%s is not applied by this sluice-proxy yet; the previous snapshot stays in force",
+		o->meta.pos.file, pos.line, pos.col, o->meta.ns, o->meta.name, where, f);
+	return -EINVAL;
+}
+
+static int check_dr(const struct sl_store *st, const struct sl_object *o, char *err, size_t errlen)
+{
+	bool l7 = l7_service(st, o);
+	char prefix[64];
+	int ret = policy_unapplied(o, &o->dr.policy, "spec.trafficPolicy", l7, err, errlen);
+
+	for (size_t i = 0; !ret && i < o->dr.nsubsets; i++) {
+		snprintf(prefix, sizeof(prefix), "spec.subsets[%zu].trafficPolicy", i);
+		ret = policy_unapplied(o, &o->dr.subsets[i].policy, prefix, l7, err, errlen);
+	}
+	return ret;
+}
+
+int px_route_check(const struct sl_store *st, struct sl_htab *regex, char *err, size_t errlen)
+{
+	size_t it = 0;
+	void *val;
+	int ret = 0;
+
+	while (!ret && sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
+		const struct sl_object *o = val;
+
+		if (o->kind == SL_KIND_DESTINATION_RULE) {
+			ret = check_dr(st, o, err, errlen);
+			continue;
+		}
+		if (o->kind != SL_KIND_VIRTUAL_SERVICE)
+			continue;
+		for (size_t r = 0; !ret && r < o->vs.nhttp; r++) {
+			struct check k = { o, &o->vs.http[r], r, regex, err, errlen };
+
+			ret = check_route(&k);
+		}
+	}
+	return ret;
+}
+
+void px_regex_table_free(struct sl_htab *regex)
+{
+	size_t it = 0;
+	void *val;
+
+	while (sl_htab_next(regex, &it, NULL, NULL, &val)) {
+		regfree(val);
+		free(val);
+	}
+	sl_htab_free(regex);
+}
