@@ -24,26 +24,9 @@
 #include "state/authz.h"
 #include "state/store.h"
 #include "test_files.h"
+#include "test_store.h"
 
 #define FIX "tests/unit/fixtures/authz/"
-
-static void apply_text(struct sl_store *st, const char *name, const char *yaml, size_t len)
-{
-	struct sl_objects objs = {};
-	struct sl_store_txn txn;
-	char err[512];
-
-	if (sl_decode_stream(name, yaml, len, &objs, NULL, err, sizeof(err)))
-		fail_msg("%s", err);
-	sl_store_txn_begin(&txn, st);
-	for (size_t i = 0; i < objs.n; i++) {
-		enum sl_change ch;
-
-		assert_int_equal(sl_store_upsert(&txn, &objs.v[i], &ch), 0);
-	}
-	sl_store_txn_commit(&txn);
-	sl_objects_free(&objs);
-}
 
 static void apply_file(struct sl_store *st, const char *path, const char *name)
 {
@@ -55,7 +38,7 @@ static void apply_file(struct sl_store *st, const char *path, const char *name)
 	text = read_file(full, &len);
 	if (!text)
 		fail_msg("cannot read %s", full);
-	apply_text(st, name, text, len);
+	store_apply(st, name, text, len);
 	free(text);
 }
 

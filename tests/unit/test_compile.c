@@ -16,6 +16,7 @@
 #include "model/objects.h"
 #include "state/compile.h"
 #include "state/store.h"
+#include "test_store.h"
 
 static const char *svc_yaml =
 	"apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n"
@@ -26,19 +27,7 @@ static const char *svc_yaml =
 /* Decodes `yaml` and upserts it into the store in one committed transaction. */
 static void apply(struct sl_store *st, const char *yaml)
 {
-	struct sl_objects objs = {};
-	struct sl_store_txn txn;
-	char err[512];
-
-	assert_int_equal(sl_decode_stream("t.yaml", yaml, strlen(yaml), &objs, NULL, err, sizeof(err)), 0);
-	sl_store_txn_begin(&txn, st);
-	for (size_t i = 0; i < objs.n; i++) {
-		enum sl_change ch;
-
-		assert_int_equal(sl_store_upsert(&txn, &objs.v[i], &ch), 0);
-	}
-	sl_store_txn_commit(&txn);
-	sl_objects_free(&objs);
+	store_apply(st, "t.yaml", yaml, strlen(yaml));
 }
 
 static const struct sl_frontend *fe_get(const struct sl_compiled *c, const char *ip, uint16_t port,
