@@ -23,6 +23,7 @@
 #include "proxy/forward.h"
 #include "proxy/http1.h"
 #include "proxy/fault.h"
+#include "proxy/conn_limit.h"
 #include "proxy/head_edit.h"
 #include "proxy/lb.h"
 #include "proxy/retry.h"
@@ -44,6 +45,7 @@ static const char body_uc[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection termination";
 static const char body_fault[] = "fault filter abort";
 static const char body_ut[] = "upstream request timeout";
+static const char body_uo[] = "upstream overflow: too many requests waiting for a connection";
 static const char body_upe[] = "upstream sent a response the proxy could not read";
 
 static void conn_run(struct px_conn *c);
@@ -239,6 +241,7 @@ static void conn_close(struct px_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	px_slot_release(w, c);
 	if (c->up) {
 		px_up_close(w, c->up);
 		c->up = NULL;
@@ -316,6 +319,7 @@ static void exchange_reset(struct px_conn *c)
 	c->replayable = false;
 	c->route_deadline = c->try_deadline = 0;
 	release_active(c);
+	px_slot_release(c->w, c);
 	c->set_cookie[0] = '\0';
 	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
@@ -431,7 +435,16 @@ static bool idempotent(enum sl_http_method m)
 static void attach_upstream(struct px_conn *c, bool fresh)
 {
 	struct px_worker *w = c->w;
+	int r = px_slot_take(w, c, c->dest);
 
+	if (r < 0) {
+		local_reply(c, 503, PX_F_UO, body_uo);
+		return;
+	}
+	if (r > 0) {
+		c->rs = PX_RS_PENDING; /* resumed by px_conn_reap() when handed a slot */
+		return;
+	}
 	c->up = px_up_get(w, &c->ep, fresh);
 	if (!c->up) {
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
@@ -1208,7 +1221,8 @@ static void request_timeout(struct px_conn *c)
 int64_t px_conn_next_deadline(const struct px_conn *c)
 {
 	int64_t d = c->deadline;
-	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY ||
+			c->rs == PX_RS_PENDING;
 
 	if (upstream && c->route_deadline && (!d || c->route_deadline < d))
 		d = c->route_deadline;
@@ -1220,7 +1234,8 @@ int64_t px_conn_next_deadline(const struct px_conn *c)
 void px_conn_timeout(struct px_conn *c)
 {
 	struct px_worker *w = c->w;
-	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY ||
+			c->rs == PX_RS_PENDING;
 
 	if (c->dead)
 		return;
@@ -1401,6 +1416,18 @@ int px_conn_accept(struct px_worker *w, int fd)
 
 void px_conn_reap(struct px_worker *w)
 {
+	/* Requests handed a destination slot while waiting go on first: this runs after
+	 * every round of events and timers, before the dead are freed. */
+	while (w->kicked) {
+		struct px_conn *c = w->kicked;
+
+		w->kicked = c->kick_next;
+		c->kick_next = NULL;
+		if (c->dead || c->rs != PX_RS_PENDING)
+			continue;
+		attach_upstream(c, false);
+		conn_run(c);
+	}
 	while (w->dead_conns) {
 		struct px_conn *c = w->dead_conns;
 
