@@ -746,6 +746,13 @@ if assert_eq "$codes" "200 20"; then
 	fi
 fi
 
+t_begin "retries: a small POST body is kept and sent whole again"
+head -c 1000 /dev/zero | tr '\0' x >"$T_TMP/body1k"
+chmod 0644 "$T_TMP/body1k"
+out=$(tb exec node1-p1 -- curl -s --max-time 10 -H 'x-retry: yes' --data-binary "@$T_TMP/body1k" "http://$MISC/flaky?[1-6]" 2>&1 | sort | uniq -c | awk '{ print $1, $2, $3 }')
+want=$("$PY" -c 'import hashlib; print("sha256=%s bytes=1000" % hashlib.sha256(b"x" * 1000).hexdigest())')
+assert_eq "$out" "6 $want" && t_pass
+
 t_begin "without retries (attempts 0) about half of the flaky endpoint's answers are 503"
 fails=$(tb exec node1-p1 -- curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' "http://$MISC/flaky?[1-20]" 2>&1 | grep -c '^503$')
 if within "$fails" 7 13; then

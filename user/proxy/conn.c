@@ -576,6 +576,27 @@ static int edit_request(struct px_conn *c, const struct px_route *rt, const stru
 	return 0;
 }
 
+/* A small request body that arrived with its head (Content-Length, at most
+ * PX_RETRY_BODY_MAX bytes, no 100-continue) moves into uh behind the rewritten head:
+ * the request is then complete in uh and can be sent again whole by a retry
+ * (retry.h). Larger or later bodies are streamed, and such requests not retried. */
+static void buffer_body(struct px_conn *c, const struct sl_h1_head *h)
+{
+	size_t n;
+
+	if (c->rq != PX_RQ_BODY || h->body != SL_H1_BODY_LENGTH || sl_h1_expects_continue(h) ||
+	    h->length > PX_RETRY_BODY_MAX || c->ib.in - c->ib.dec < h->length ||
+	    c->uh.cap - c->uh.len < h->length)
+		return;
+	n = (size_t)h->length;
+	memcpy(c->uh.p + c->uh.len, c->ib.p + c->ib.dec, n);
+	c->uh.len += n;
+	c->ib.dec += n;
+	c->ib.head = c->ib.out = c->ib.dec;
+	c->rx += n;
+	c->rq = PX_RQ_DONE;
+}
+
 /* A complete request head h: route it, rewrite it for upstream, start the exchange. */
 static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 {
@@ -661,8 +682,9 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	}
 	c->ep = route.ep;
 	px_retry_policy(route.http, &c->rp);
-	/* Only a request without a body can be sent again: a body is forwarded as it
-	 * arrives, not kept. */
+	/* Only a request complete in uh can be sent again: without a body, or with a
+	 * small one buffered; a streamed body is not kept. */
+	buffer_body(c, h);
 	c->replayable = c->rq == PX_RQ_DONE && !c->upgrade_req;
 	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
 	sl_h1_parser_reset(&c->rsp, c->method);
