@@ -153,6 +153,7 @@ struct px_conn {
 	bool slot_held, pending;
 	struct px_conn *pnext, *pprev; /* the destination's waiting list */
 	struct px_conn *kick_next; /* w->kicked */
+	bool kick_listed; /* on w->kicked */
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

@@ -1445,7 +1445,9 @@ void px_conn_reap(struct px_worker *w)
 
 		w->kicked = c->kick_next;
 		c->kick_next = NULL;
-		if (c->dead || c->rs != PX_RS_PENDING)
+		c->kick_listed = false;
+		/* Only a request still waiting that was handed its slot goes on. */
+		if (c->dead || c->rs != PX_RS_PENDING || !c->slot_held || c->pending)
 			continue;
 		attach_upstream(c, false);
 		conn_run(c);

@@ -92,8 +92,11 @@ void px_slot_release(struct px_worker *w, struct px_conn *c)
 	/* The slot goes straight to the oldest waiting request. */
 	unlink_pending(p, n);
 	n->slot_held = true;
-	n->kick_next = w->kicked;
-	w->kicked = n;
+	if (!n->kick_listed) { /* once on the list, whatever happened since */
+		n->kick_listed = true;
+		n->kick_next = w->kicked;
+		w->kicked = n;
+	}
 }
 
 void px_slots_free(struct px_worker *w)
