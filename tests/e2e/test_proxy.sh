@@ -449,6 +449,7 @@ EDGE=10.96.6.50
 PLAIN=10.96.6.70
 OUTL=10.96.6.60
 STICKY=10.96.6.80
+LIMITED=10.96.6.90
 P5=$TB_POD_node1_p5_IP4
 SAMPLES="$REPO/../shared/compat/istio-samples"
 
@@ -540,6 +541,21 @@ spec:
   trafficPolicy:
     loadBalancer: {simple: ROUND_ROBIN}
     outlierDetection: {consecutive5xxErrors: 2, interval: 1s, baseEjectionTime: 30s}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: limited, namespace: default}
+spec: {clusterIP: $LIMITED, ports: [{name: http, port: 80, targetPort: 9082}]}
+---
+$(tb endpointslice --service default/limited --port http:9082/TCP node1-p5)
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: limited, namespace: default}
+spec:
+  host: limited
+  trafficPolicy:
+    connectionPool: {tcp: {maxConnections: 2}, http: {http1MaxPendingRequests: 1}}
 ---
 apiVersion: v1
 kind: Service
@@ -730,6 +746,13 @@ if assert_eq "$codes" "200 20"; then
 	fi
 fi
 
+t_begin "retries: a small POST body is kept and sent whole again"
+head -c 1000 /dev/zero | tr '\0' x >"$T_TMP/body1k"
+chmod 0644 "$T_TMP/body1k"
+out=$(tb exec node1-p1 -- curl -s --max-time 10 -H 'x-retry: yes' --data-binary "@$T_TMP/body1k" "http://$MISC/flaky?[1-6]" 2>&1 | sort | uniq -c | awk '{ print $1, $2, $3 }')
+want=$("$PY" -c 'import hashlib; print("sha256=%s bytes=1000" % hashlib.sha256(b"x" * 1000).hexdigest())')
+assert_eq "$out" "6 $want" && t_pass
+
 t_begin "without retries (attempts 0) about half of the flaky endpoint's answers are 503"
 fails=$(tb exec node1-p1 -- curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' "http://$MISC/flaky?[1-20]" 2>&1 | grep -c '^503$')
 if within "$fails" 7 13; then
@@ -760,6 +783,18 @@ if assert_eq "$same" 1 "alice's endpoints" && [ "$spread" -ge 2 ]; then
 	t_pass
 else
 	t_fail "12 users reached $spread endpoints"
+fi
+
+t_begin "connectionPool: over maxConnections (a share of 1 per worker) and 1 pending, 503 UO"
+# 6 slow requests at once on their own connections: each of the 2 workers serves one
+# and holds one waiting, so at most 4 succeed and the rest overflow.
+codes=$(tb exec node1-p1 -- sh -c "for i in 1 2 3 4 5 6; do curl -s --max-time 20 -o /dev/null -w '%{http_code}\n' http://$LIMITED/slow?ms=1500 & done; wait" 2>&1)
+ok=$(grep -c '^200$' <<<"$codes")
+uo=$(grep -c '^503$' <<<"$codes")
+if within "$ok" 2 4 && [ $((ok + uo)) -eq 6 ]; then
+	expect_log "$T_TMP/access-l7.log" "\"GET /slow?ms=1500 HTTP/1.1\" 503 UO .* $LIMITED:80 "
+else
+	t_fail "codes: $(tr '\n' ' ' <<<"$codes")"
 fi
 
 t_begin "a Service without L7 configuration still bypasses the proxy"

@@ -13,7 +13,7 @@
 #   GET  /ws              WebSocket (RFC 6455) echo: every text or binary message comes
 #                         back; a close frame is answered and ends the connection
 #   GET  /flaky           every other request (the 1st, 3rd, ...) answers 503, the
-#                         others "id=<ID>\n"
+#                         others "id=<ID>\n"; POST /flaky the same, else as /upload
 #   GET  /slow?ms=N       "id=<ID>\n" after N ms
 #   any other GET         "id=<ID> path=<path>\n" (so a test sees rewritten paths)
 #
@@ -122,6 +122,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.note()
         body = self.read_body()
+        if self.path.split("?")[0] == "/flaky":
+            Handler.flaky += 1
+            if Handler.flaky % 2:
+                self.send_text(503, "flaky\n")
+                return
         self.send_text(200, "sha256=%s bytes=%d\n" % (hashlib.sha256(body).hexdigest(),
                                                       len(body)))
 

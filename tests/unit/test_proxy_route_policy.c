@@ -16,6 +16,7 @@
 #include "proxy/outlier.h"
 #include "proxy/retry.h"
 #include "proxy/snapshot.h"
+#include "proxy/worker-t.h"
 
 static void t_retry_on(void **state)
 {
@@ -190,11 +191,11 @@ static void t_dr_refused_by_name(void **state)
 	struct px_snapshot *s = NULL;
 	char err[512];
 
-	assert_int_equal(build_dr("    connectionPool: {http: {http1MaxPendingRequests: 1}}\n", &s,
-				  err, sizeof(err)),
+	assert_int_equal(build_dr("    connectionPool: {http: {http2MaxRequests: 1}}\n", &s, err,
+				  sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "DestinationRule d/s: spec.trafficPolicy."
-				    "connectionPool.http.http1MaxPendingRequests is not applied"));
+				    "connectionPool.http.http2MaxRequests is not applied"));
 	assert_int_equal(build_dr("    outlierDetection: {consecutive5xxErrors: 2}\n"
 				  "    connectionPool: {http: {maxRequestsPerConnection: 1}}\n",
 				  &s, err, sizeof(err)),
@@ -202,12 +203,79 @@ static void t_dr_refused_by_name(void **state)
 	px_snapshot_put(s);
 }
 
+/* The endpoint of s's only destination, by its load balancer, on worker w. */
+static const struct sl_fe_dest *dest_of(struct px_snapshot *s)
+{
+	struct sl_ip vip;
+
+	sl_ip_parse("10.96.0.10", &vip);
+	return &px_snapshot_frontend(s, &vip, 80)->fe->routes[0].dest[0];
+}
+
+static void t_lb_pick_skips_ejected(void **state)
+{
+	static struct px_worker w; /* zeroed: tables empty */
+	struct px_config cfg = { .workers = 1 };
+	struct px_snapshot *s = NULL;
+	struct px_lb_req r = { NULL, NULL };
+	const struct sl_fe_dest *d;
+	struct px_ep ep, bad;
+	uint32_t rr = 0;
+	char err[512];
+	int seen[256] = { 0 };
+
+	w.cfg = &cfg;
+	w.xs = 88172645463325252ull;
+	w.now_ms = 1000;
+	if (build_dr("    loadBalancer: {simple: ROUND_ROBIN}\n"
+		     "    outlierDetection: {consecutive5xxErrors: 2, baseEjectionTime: 30s}\n",
+		     &s, err, sizeof(err)))
+		fail_msg("%s", err);
+	d = dest_of(s);
+	assert_int_equal(px_lb_pick(&w, s, d, &rr, &r, &bad, NULL, 0), 0);
+	px_lb_report(&w, d, &bad, 500);
+	px_lb_report(&w, d, &bad, 502);
+	for (int i = 0; i < 30; i++) {
+		assert_int_equal(px_lb_pick(&w, s, d, &rr, &r, &ep, NULL, 0), 0);
+		assert_memory_not_equal(ep.addr, bad.addr, 16);
+		seen[ep.addr[15]]++;
+	}
+	assert_int_equal(seen[1] + seen[2] + seen[3], 30);
+	w.now_ms += 30000; /* the ejection is over */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(px_lb_pick(&w, s, d, &rr, &r, &ep, NULL, 0), 0);
+		seen[ep.addr[15]] += 100;
+	}
+	assert_true(seen[bad.addr[15]] >= 100);
+	px_snapshot_put(s);
+
+	/* LEAST_REQUEST: the endpoint with requests in flight loses both draws' ties. */
+	if (build_dr("    loadBalancer: {simple: LEAST_REQUEST}\n", &s, err, sizeof(err)))
+		fail_msg("%s", err);
+	d = dest_of(s);
+	memset(&ep, 0, sizeof(ep));
+	memcpy(ep.addr, &d->be[0].addr, 16);
+	ep.port = 80;
+	px_ep_state(&w, &ep)->active = 100;
+	for (int i = 0; i < 50; i++) {
+		struct px_ep got;
+
+		assert_int_equal(px_lb_pick(&w, s, d, &rr, &r, &got, NULL, 0), 0);
+		/* Chosen only when both draws named it. */
+		if (!memcmp(got.addr, ep.addr, 16))
+			seen[0]++;
+	}
+	assert_true(seen[0] < 20);
+	px_snapshot_put(s);
+	px_ep_states_free(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_retry_on),		cmocka_unit_test(t_outlier_timeline),
 		cmocka_unit_test(t_hash_keys),		cmocka_unit_test(t_consistent_hash_table),
-		cmocka_unit_test(t_dr_refused_by_name),
+		cmocka_unit_test(t_dr_refused_by_name), cmocka_unit_test(t_lb_pick_skips_ejected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

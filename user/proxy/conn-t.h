@@ -70,6 +70,7 @@ enum px_rs_state {
 	PX_RS_TUNNEL,
 	PX_RS_LOCAL, /* a response of the proxy's own is in dh */
 	PX_RS_DELAY, /* an injected delay (fault.h) holds the request until the deadline */
+	PX_RS_PENDING, /* waiting for a slot of the destination (conn_limit.h) */
 };
 
 /* A pool: idle connections to one endpoint, most recently used first. */
@@ -147,6 +148,12 @@ struct px_conn {
 	struct px_ep active_ep;
 	bool active_held;
 	char set_cookie[320];
+	/* The destination slot (conn_limit.h) held or waited for. */
+	uint32_t slot_pool;
+	bool slot_held, pending;
+	struct px_conn *pnext, *pprev; /* the destination's waiting list */
+	struct px_conn *kick_next; /* w->kicked */
+	bool kick_listed; /* on w->kicked */
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

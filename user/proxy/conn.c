@@ -23,6 +23,7 @@
 #include "proxy/forward.h"
 #include "proxy/http1.h"
 #include "proxy/fault.h"
+#include "proxy/conn_limit.h"
 #include "proxy/head_edit.h"
 #include "proxy/lb.h"
 #include "proxy/retry.h"
@@ -44,6 +45,7 @@ static const char body_uc[] =
 	"upstream connect error or disconnect/reset before headers. reset reason: connection termination";
 static const char body_fault[] = "fault filter abort";
 static const char body_ut[] = "upstream request timeout";
+static const char body_uo[] = "upstream overflow: too many requests waiting for a connection";
 static const char body_upe[] = "upstream sent a response the proxy could not read";
 
 static void conn_run(struct px_conn *c);
@@ -239,6 +241,7 @@ static void conn_close(struct px_conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	px_slot_release(w, c);
 	if (c->up) {
 		px_up_close(w, c->up);
 		c->up = NULL;
@@ -316,6 +319,7 @@ static void exchange_reset(struct px_conn *c)
 	c->replayable = false;
 	c->route_deadline = c->try_deadline = 0;
 	release_active(c);
+	px_slot_release(c->w, c);
 	c->set_cookie[0] = '\0';
 	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
@@ -431,7 +435,16 @@ static bool idempotent(enum sl_http_method m)
 static void attach_upstream(struct px_conn *c, bool fresh)
 {
 	struct px_worker *w = c->w;
+	int r = px_slot_take(w, c, c->dest);
 
+	if (r < 0) {
+		local_reply(c, 503, PX_F_UO, body_uo);
+		return;
+	}
+	if (r > 0) {
+		c->rs = PX_RS_PENDING; /* resumed by px_conn_reap() when handed a slot */
+		return;
+	}
 	c->up = px_up_get(w, &c->ep, fresh);
 	if (!c->up) {
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
@@ -563,6 +576,27 @@ static int edit_request(struct px_conn *c, const struct px_route *rt, const stru
 	return 0;
 }
 
+/* A small request body that arrived with its head (Content-Length, at most
+ * PX_RETRY_BODY_MAX bytes, no 100-continue) moves into uh behind the rewritten head:
+ * the request is then complete in uh and can be sent again whole by a retry
+ * (retry.h). Larger or later bodies are streamed, and such requests not retried. */
+static void buffer_body(struct px_conn *c, const struct sl_h1_head *h)
+{
+	size_t n;
+
+	if (c->rq != PX_RQ_BODY || h->body != SL_H1_BODY_LENGTH || sl_h1_expects_continue(h) ||
+	    h->length > PX_RETRY_BODY_MAX || c->ib.in - c->ib.dec < h->length ||
+	    c->uh.cap - c->uh.len < h->length)
+		return;
+	n = (size_t)h->length;
+	memcpy(c->uh.p + c->uh.len, c->ib.p + c->ib.dec, n);
+	c->uh.len += n;
+	c->ib.dec += n;
+	c->ib.head = c->ib.out = c->ib.dec;
+	c->rx += n;
+	c->rq = PX_RQ_DONE;
+}
+
 /* A complete request head h: route it, rewrite it for upstream, start the exchange. */
 static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 {
@@ -648,8 +682,9 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 	}
 	c->ep = route.ep;
 	px_retry_policy(route.http, &c->rp);
-	/* Only a request without a body can be sent again: a body is forwarded as it
-	 * arrives, not kept. */
+	/* Only a request complete in uh can be sent again: without a body, or with a
+	 * small one buffered; a streamed body is not kept. */
+	buffer_body(c, h);
 	c->replayable = c->rq == PX_RQ_DONE && !c->upgrade_req;
 	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
 	sl_h1_parser_reset(&c->rsp, c->method);
@@ -1208,7 +1243,8 @@ static void request_timeout(struct px_conn *c)
 int64_t px_conn_next_deadline(const struct px_conn *c)
 {
 	int64_t d = c->deadline;
-	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY ||
+			c->rs == PX_RS_PENDING;
 
 	if (upstream && c->route_deadline && (!d || c->route_deadline < d))
 		d = c->route_deadline;
@@ -1220,7 +1256,8 @@ int64_t px_conn_next_deadline(const struct px_conn *c)
 void px_conn_timeout(struct px_conn *c)
 {
 	struct px_worker *w = c->w;
-	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY;
+	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY ||
+			c->rs == PX_RS_PENDING;
 
 	if (c->dead)
 		return;
@@ -1401,6 +1438,20 @@ int px_conn_accept(struct px_worker *w, int fd)
 
 void px_conn_reap(struct px_worker *w)
 {
+	/* Requests handed a destination slot while waiting go on first: this runs after
+	 * every round of events and timers, before the dead are freed. */
+	while (w->kicked) {
+		struct px_conn *c = w->kicked;
+
+		w->kicked = c->kick_next;
+		c->kick_next = NULL;
+		c->kick_listed = false;
+		/* Only a request still waiting that was handed its slot goes on. */
+		if (c->dead || c->rs != PX_RS_PENDING || !c->slot_held || c->pending)
+			continue;
+		attach_upstream(c, false);
+		conn_run(c);
+	}
 	while (w->dead_conns) {
 		struct px_conn *c = w->dead_conns;
 

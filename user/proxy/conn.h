@@ -29,7 +29,8 @@ int64_t px_conn_next_deadline(const struct px_conn *c);
 /* Closes c and its upstream at once (worker shutdown). */
 void px_conn_abort(struct px_conn *c);
 
-/* Frees the connections closed in this round (w->dead_conns). */
+/* Resumes the requests handed a destination slot (w->kicked), then frees the
+ * connections closed in this round (w->dead_conns). */
 void px_conn_reap(struct px_worker *w);
 
 #endif /* SLUICE_PROXY_CONN_H */

@@ -16,9 +16,11 @@
  *    retryIgnorePreviousHosts asks); perTryTimeout bounds each try (checked on the
  *    proxy's 250 ms timer tick), the route's timeout the whole request;
  *  - a request is tried again only while nothing of the response reached the client
- *    and when it can be sent again: requests without a body (a body is forwarded as
- *    it arrives and not kept), not upgrades; retries start at once (backoff, which
- *    only spaces them, is refused when written);
+ *    and when it can be sent again: requests without a body, or whose body
+ *    (Content-Length, at most PX_RETRY_BODY_MAX bytes, no 100-continue) arrived with
+ *    the head and is kept with it; other bodies are streamed as they arrive and not
+ *    kept, so such requests are not retried; not upgrades. Retries start at once
+ *    (backoff, which only spaces them, is refused when written);
  *  - when a condition asks for a retry and no attempt is left, the request gets the
  *    flag URX with the last try's answer.
  */
@@ -30,6 +32,9 @@
 #include <stdint.h>
 
 #include "model/objects-t.h"
+
+/* The largest request body kept for retries (Envoy keeps up to its 1 MiB buffer). */
+#define PX_RETRY_BODY_MAX (64 * 1024)
 
 enum px_retry_cause {
 	PX_RETRY_STATUS, /* a final response with this status */

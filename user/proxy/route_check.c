@@ -209,7 +209,7 @@ static int check_route(struct check *k)
 /* The first setting of one DestinationRule policy level this proxy does not apply
  * (lb.h, outlier.h, docs/architecture.md say what it applies), or NULL. */
 static const char *level_unapplied(const struct sl_lb_policy *lb, const struct sl_conn_pool *pool,
-				   const struct sl_outlier *od, bool l7_service, struct sl_pos *pos)
+				   const struct sl_outlier *od, struct sl_pos *pos)
 {
 	const struct sl_http_pool *hp = &pool->http;
 
@@ -225,12 +225,7 @@ static const char *level_unapplied(const struct sl_lb_policy *lb, const struct s
 		return "connectionPool.tcp.idleTimeout";
 	if (pool->keepalive.set)
 		return "connectionPool.tcp.tcpKeepalive";
-	/* The kernel applies it to L4 traffic; the proxy's pools do not count yet. */
-	if (pool->set && l7_service)
-		return "connectionPool.tcp.maxConnections (for a Service sluice-proxy serves)";
 	*pos = hp->pos;
-	if (hp->http1_max_pending_requests)
-		return "connectionPool.http.http1MaxPendingRequests";
 	if (hp->http2_max_requests)
 		return "connectionPool.http.http2MaxRequests";
 	if (hp->max_retries)
@@ -243,46 +238,19 @@ static const char *level_unapplied(const struct sl_lb_policy *lb, const struct s
 	return NULL;
 }
 
-/* Whether the Service DestinationRule dr is for gets sluice-proxy: a VirtualService
- * with http routes names it, or dr has L7 settings. */
-static bool l7_service(const struct sl_store *st, const struct sl_object *dr)
-{
-	char ns[256], name[256], vns[256], vname[256], path[256];
-	struct sl_pos pos;
-	size_t it = 0;
-	void *val;
-
-	if (sl_dr_l7_setting(dr, path, sizeof(path), &pos))
-		return true;
-	if (!sl_istio_host_service(dr->dr.host, dr->meta.ns, ns, sizeof(ns), name, sizeof(name)))
-		return false;
-	while (sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
-		const struct sl_object *o = val;
-
-		if (o->kind != SL_KIND_VIRTUAL_SERVICE || !o->vs.nhttp)
-			continue;
-		for (size_t h = 0; h < o->vs.nhosts; h++)
-			if (sl_istio_host_service(o->vs.hosts[h], o->meta.ns, vns, sizeof(vns),
-						  vname, sizeof(vname)) &&
-			    !strcmp(vns, ns) && !strcmp(vname, name))
-				return true;
-	}
-	return false;
-}
-
 static int policy_unapplied(const struct sl_object *o, const struct sl_traffic_policy *tp,
-			    const char *prefix, bool l7, char *err, size_t errlen)
+			    const char *prefix, char *err, size_t errlen)
 {
 	const char *f;
 	struct sl_pos pos;
 	char where[96];
 
-	f = level_unapplied(&tp->lb, &tp->pool, &tp->outlier, l7, &pos);
+	f = level_unapplied(&tp->lb, &tp->pool, &tp->outlier, &pos);
 	snprintf(where, sizeof(where), "%s", prefix);
 	for (size_t i = 0; !f && i < tp->nports; i++) {
 		const struct sl_port_policy *pp = &tp->ports[i];
 
-		f = level_unapplied(&pp->lb, &pp->pool, &pp->outlier, l7, &pos);
+		f = level_unapplied(&pp->lb, &pp->pool, &pp->outlier, &pos);
 		snprintf(where, sizeof(where), "%s.portLevelSettings[%zu]", prefix, i);
 	}
 	if (!f)
@@ -296,15 +264,14 @@ static int policy_unapplied(const struct sl_object *o, const struct sl_traffic_p
 	return -EINVAL;
 }
 
-static int check_dr(const struct sl_store *st, const struct sl_object *o, char *err, size_t errlen)
+static int check_dr(const struct sl_object *o, char *err, size_t errlen)
 {
-	bool l7 = l7_service(st, o);
 	char prefix[64];
-	int ret = policy_unapplied(o, &o->dr.policy, "spec.trafficPolicy", l7, err, errlen);
+	int ret = policy_unapplied(o, &o->dr.policy, "spec.trafficPolicy", err, errlen);
 
 	for (size_t i = 0; !ret && i < o->dr.nsubsets; i++) {
 		snprintf(prefix, sizeof(prefix), "spec.subsets[%zu].trafficPolicy", i);
-		ret = policy_unapplied(o, &o->dr.subsets[i].policy, prefix, l7, err, errlen);
+		ret = policy_unapplied(o, &o->dr.subsets[i].policy, prefix, err, errlen);
 	}
 	return ret;
 }
@@ -319,7 +286,7 @@ int px_route_check(const struct sl_store *st, struct sl_htab *regex, char *err, 
 		const struct sl_object *o = val;
 
 		if (o->kind == SL_KIND_DESTINATION_RULE) {
-			ret = check_dr(st, o, err, errlen);
+			ret = check_dr(o, err, errlen);
 			continue;
 		}
 		if (o->kind != SL_KIND_VIRTUAL_SERVICE)

@@ -111,6 +111,9 @@ struct px_worker {
 	 * outlier detection of every endpoint this worker sent to; kept across
 	 * snapshots (an endpoint's record survives a reload). */
 	struct sl_htab eps;
+	/* uint32_t pool_id -> struct px_dpool * (conn_limit.h) */
+	struct sl_htab dpools;
+	struct px_conn *kicked; /* handed a slot while waiting: resumed before the reap */
 	int64_t now_ms; /* CLOCK_MONOTONIC, once per round */
 	int64_t wall_ms; /* CLOCK_REALTIME */
 	void *xbufs[PX_XBUF_CACHE]; /* free exchange buffer blocks */

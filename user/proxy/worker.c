@@ -20,6 +20,7 @@
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
+#include "proxy/conn_limit.h"
 #include "proxy/lb.h"
 #include "proxy/worker.h"
 
@@ -307,6 +308,7 @@ static void *worker_main(void *arg)
 	px_conn_reap(w);
 	px_pools_free(w);
 	px_ep_states_free(w);
+	px_slots_free(w);
 	if (w->loglen)
 		log_flush(w);
 	return NULL;
