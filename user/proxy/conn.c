@@ -475,7 +475,7 @@ static void start_try(struct px_conn *c)
 	if (!c->route_deadline && c->hr && c->hr->timeout_ns)
 		c->route_deadline = w->now_ms + (int64_t)((c->hr->timeout_ns + 999999) / 1000000);
 	c->try_deadline = c->rp.per_try_ms ? w->now_ms + (int64_t)c->rp.per_try_ms : 0;
-	if (c->dest && c->dest->lb.simple == SL_LB_LEAST_REQUEST) {
+	if (c->dest && px_lb_least_request(&c->dest->lb)) {
 		struct px_ep_state *st = px_ep_state(w, &c->ep);
 
 		if (st) {

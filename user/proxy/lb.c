@@ -49,6 +49,11 @@ static bool is_hash(const struct sl_lb_policy *lb)
 	return lb->hash_source_ip || lb->hash_header || lb->hash_cookie_set || lb->hash_query;
 }
 
+bool px_lb_least_request(const struct sl_lb_policy *lb)
+{
+	return lb->simple == SL_LB_LEAST_REQUEST || (lb->simple == SL_LB_UNSET && !is_hash(lb));
+}
+
 /* The value of cookie `name` in the request's Cookie fields. */
 static bool cookie_value(const struct sl_http_msg *m, const char *name, struct sl_str *out)
 {
@@ -190,7 +195,7 @@ int px_lb_pick(struct px_worker *w, const struct px_snapshot *s, const struct sl
 		slot = px_worker_rand32(w) % n;
 		for (uint32_t k = 0; skip && k < n && ejected(w, d, slot); k++)
 			slot = (slot + 1) % n;
-	} else if (lb->simple == SL_LB_LEAST_REQUEST && n > 1) {
+	} else if (px_lb_least_request(lb) && n > 1) {
 		uint32_t a = px_worker_rand32(w) % n, b = px_worker_rand32(w) % n;
 
 		for (uint32_t k = 0; skip && k < n && ejected(w, d, a); k++)

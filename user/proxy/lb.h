@@ -47,6 +47,11 @@ void px_ep_states_free(struct px_worker *w);
 /* The 64-bit consistent hash of request r for lb (*has: the key was present). */
 uint64_t px_lb_hash(const struct sl_lb_policy *lb, const struct px_lb_req *r, bool *has);
 
+/* Whether requests to a destination with policy lb pick by fewest active requests:
+ * LEAST_REQUEST, and Istio's default when no DestinationRule chooses (the kernel's L4
+ * default is RANDOM; at L7 Istio's is LEAST_REQUEST). */
+bool px_lb_least_request(const struct sl_lb_policy *lb);
+
 /* Picks the endpoint of destination d (rr: its round-robin counter) in snapshot s for
  * request r, into *ep. *hash holds the request's hash (computed when has_hash is
  * false, kept for retries). A cookie to set is written to cookie[0, len) (empty:
