@@ -76,7 +76,6 @@ int sl_tcp_authz_sweep(struct bpf_iter__tcp *ctx)
 	struct sock_common *skc = ctx->sk_common;
 	struct authz_decision d;
 	struct sl_addr local, remote;
-	__u32 dst_pod = 0;
 	__u8 one = 1, state;
 	__u16 port;
 	int epoch;
@@ -100,12 +99,12 @@ int sl_tcp_authz_sweep(struct bpf_iter__tcp *ctx)
 		__builtin_memcpy(&remote, &skc->skc_v6_daddr, 16);
 	}
 	epoch = authz_epoch();
-	if (epoch < 0 || !authz_decide_addr(epoch, &remote, &local, port, &d, &dst_pod) ||
+	if (epoch < 0 || !authz_decide_addr(epoch, &remote, &local, port, &d) ||
 	    d.verdict == SL_VERDICT_ALLOW)
 		return 0;
 	if (!bpf_sock_destroy(skc)) {
 		stat_inc(SL_STAT_AUTHZ_TCP_DESTROYED);
-		authz_count(dst_pod, d.policy, SL_AZ_DENIED);
+		authz_count(d.dst_pod, d.policy, SL_AZ_DENIED);
 	}
 	return 0;
 }

@@ -109,7 +109,6 @@ int sl_tc_to_pod(struct __sk_buff *skb)
 {
 	struct authz_decision d;
 	__u64 now = bpf_ktime_get_ns();
-	__u32 dst_pod = 0;
 	struct pkt p;
 	__u16 port = 0;
 	int epoch;
@@ -131,22 +130,22 @@ int sl_tc_to_pod(struct __sk_buff *skb)
 	}
 	port = bpf_ntohs(p.dport);
 	epoch = authz_epoch();
-	if (epoch >= 0 && authz_decide_addr(epoch, &p.src, &p.dst, port, &d, &dst_pod)) {
+	if (epoch >= 0 && authz_decide_addr(epoch, &p.src, &p.dst, port, &d)) {
 		__u8 evflags = d.flags;
 
 		if (d.flags & SL_AUTHZ_F_AUDIT) {
 			stat_inc(SL_STAT_AUTHZ_AUDITED);
-			authz_count(dst_pod, d.audit_policy, SL_AZ_AUDITED);
+			authz_count(d.dst_pod, d.audit_policy, SL_AZ_AUDITED);
 		}
 		if (d.verdict != SL_VERDICT_ALLOW) {
 			stat_inc(SL_STAT_AUTHZ_DENIED);
-			authz_count(dst_pod, d.policy, SL_AZ_DENIED);
-			tc_event(&p, SL_EV_DROP, SL_REASON_POLICY_DENIED, pod_of(&p.src), dst_pod,
+			authz_count(d.dst_pod, d.policy, SL_AZ_DENIED);
+			tc_event(&p, SL_EV_DROP, SL_REASON_POLICY_DENIED, d.src_pod, d.dst_pod,
 				 d.policy, evflags, SL_REPORTER_DESTINATION);
 			return TC_ACT_SHOT_;
 		}
 		if (evflags & SL_AUTHZ_F_AUDIT)
-			tc_event(&p, SL_EV_AUDIT, SL_REASON_NONE, pod_of(&p.src), dst_pod,
+			tc_event(&p, SL_EV_AUDIT, SL_REASON_NONE, d.src_pod, d.dst_pod,
 				 d.audit_policy, evflags, SL_REPORTER_DESTINATION);
 	}
 	if (p.proto == IPPROTO_UDP_)

@@ -23,6 +23,7 @@
 struct authz_decision {
 	__u32 policy; /* the deciding policy (DENY verdicts), 0 otherwise */
 	__u32 audit_policy; /* the matching AUDIT policy when flags has SL_AUTHZ_F_AUDIT */
+	__u32 src_pod, dst_pod; /* authz_decide_addr: the pods of the two addresses, 0: none */
 	__u8 verdict; /* enum sl_verdict */
 	__u8 flags; /* enum sl_authz_flags */
 };
@@ -55,6 +56,8 @@ static __always_inline void authz_decide(__u32 cls, __u32 grp, __u16 port, struc
 
 	d->policy = 0;
 	d->audit_policy = 0;
+	d->src_pod = 0;
+	d->dst_pod = 0;
 	d->flags = 0;
 	d->verdict = SL_VERDICT_ALLOW;
 	if (!grp)
@@ -78,26 +81,29 @@ static __always_inline void authz_decide(__u32 cls, __u32 grp, __u16 port, struc
 	d->flags = v->flags;
 }
 
-/* Decides for traffic from address src to address dst (a pod's) on port. Returns false
- * when dst is no pod some policy selects (nothing to decide: allowed). dst_pod gets
- * the destination's pod id. */
+/* Decides for traffic from address src to address dst (a pod's) on port, with the
+ * two addresses' pods in d. Returns false when dst is no pod some policy selects
+ * (nothing to decide: allowed). */
 static __always_inline bool authz_decide_addr(int epoch, const struct sl_addr *src,
 					      const struct sl_addr *dst, __u16 port,
-					      struct authz_decision *d, __u32 *dst_pod)
+					      struct authz_decision *d)
 {
 	struct sl_ip_info *si, *di = ip_info(dst);
-	__u32 grp, cls = 0;
+	__u32 grp, cls = 0, src_pod = 0;
 
 	if (!di)
 		return false;
-	*dst_pod = di->pod_id;
 	grp = di->authz_grp[epoch & 1];
 	if (!grp)
 		return false;
 	si = ip_info(src);
-	if (si)
+	if (si) {
 		cls = si->authz_cls[epoch & 1];
+		src_pod = si->pod_id;
+	}
 	authz_decide(cls, grp, port, d);
+	d->src_pod = src_pod;
+	d->dst_pod = di->pod_id;
 	return true;
 }
 

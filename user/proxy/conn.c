@@ -1167,34 +1167,24 @@ static int end_step(struct px_conn *c)
 	}
 }
 
+/* The steps of an exchange, in the order one pass runs them. */
+static int (*const conn_steps[])(struct px_conn *c) = {
+	down_read, req_step, up_write, up_read, resp_step, down_write, end_step,
+};
+
 /* Runs every step until none makes progress or the connection is gone. */
 static void conn_run(struct px_conn *c)
 {
-	for (;;) {
-		int p = 0;
+	int p;
 
-		p |= down_read(c);
-		if (c->dead)
-			return;
-		p |= req_step(c);
-		if (c->dead)
-			return;
-		p |= up_write(c);
-		if (c->dead)
-			return;
-		p |= up_read(c);
-		if (c->dead)
-			return;
-		p |= resp_step(c);
-		if (c->dead)
-			return;
-		p |= down_write(c);
-		if (c->dead)
-			return;
-		p |= end_step(c);
-		if (c->dead || !p)
-			return;
-	}
+	do {
+		p = 0;
+		for (size_t i = 0; i < sizeof(conn_steps) / sizeof(conn_steps[0]); i++) {
+			p |= conn_steps[i](c);
+			if (c->dead)
+				return;
+		}
+	} while (p);
 }
 
 void px_conn_event(struct px_conn *c, uint32_t events)
