@@ -188,6 +188,10 @@ static __always_inline int connect_common(struct bpf_sock_addr *ctx, struct sl_s
 
 	switch (svc_pick(ctx, key, key->proto != IPPROTO_UDP_, &pick)) {
 	case SVC_NOT_A_SERVICE:
+		if (key->proto != IPPROTO_UDP_ && proxy_private(ctx, &key->addr, key->port)) {
+			stat_inc(SL_STAT_PROXY_PORT_REFUSED);
+			return 0;
+		}
 		if (refused_at_source(&key->addr, key->port, key->proto))
 			return 0;
 		sock_orig_forget(ctx);

@@ -19,7 +19,7 @@
 
 /* Bumped whenever the layout or meaning of a pinned map changes. An agent finding
  * pinned maps of another version refuses to adopt them (run `sluiced --cleanup`). */
-#define SLUICE_ABI_VERSION 5
+#define SLUICE_ABI_VERSION 6
 #define SLUICE_ABI_MAGIC 0x534c4345u /* "SLCE" */
 
 /* Defaults for the capacity flags (--max-services, --max-backends, --max-udp-flows). */
@@ -143,9 +143,10 @@ struct sl_proxy {
 	__u64 cgroup_id; /* the proxy's cgroup: its own connections are never steered */
 	__u32 cgroup_level; /* depth of that cgroup (bpf_get_current_ancestor_cgroup_id) */
 	__be16 port; /* the proxy's listener for steered connections */
-	__u16 pad;
+	__be16 admin_port; /* its admin endpoint's port on loopback or its address (0: none) */
+	__u64 netns_cookie; /* the proxy's network namespace (the node's, the agent's own) */
 };
-_Static_assert(sizeof(struct sl_proxy) == 48, "sl_proxy size");
+_Static_assert(sizeof(struct sl_proxy) == 56, "sl_proxy size");
 
 /* sl_orig_dst key: a steered connection as the proxy sees its peer (the client's
  * address and port), so the proxy's getsockopt(SO_ORIGINAL_DST) on the accepted
@@ -504,6 +505,7 @@ enum sl_stat {
 	SL_STAT_AUTHZ_STATS_FULL, /* a decision not counted: sl_authz_stats was full */
 	SL_STAT_L7_STEERED, /* connect() to an L7 frontend sent to the node proxy */
 	SL_STAT_ORIG_DST_ANSWERED, /* getsockopt(SO_ORIGINAL_DST) answered from sl_orig_dst */
+	SL_STAT_PROXY_PORT_REFUSED, /* connect() by a workload to the proxy's own ports */
 	SL_STAT__MAX,
 };
 

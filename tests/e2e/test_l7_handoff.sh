@@ -8,6 +8,7 @@
 #  - a Service without L7 configuration keeps the kernel-only path (no proxy);
 #  - the proxy's own connections to the VIP are never steered back to it, while a
 #    workload with the same uid, or one that sets a socket mark, still is;
+#  - workloads cannot dial the proxy's listener or its admin port themselves;
 #  - without a proxy configured, L7 configuration is refused by name.
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -117,6 +118,43 @@ EOF
 )
 assert_contains "$out" "id=origdst:10.96.7.1:80" && t_pass
 
+# An admin-port stand-in on every address of the node's namespace (sl-echo listens on
+# [::]), in the proxy's cgroup, like sluice-proxy's --admin 127.0.0.1:15000.
+# shellcheck disable=SC2016
+nsenter --net="/run/netns/$TB_NAME-node1" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
+	sl "$PROXY_CG" "$TOOLS/sl-echo" --id admin --tcp 15000 >"$T_TMP/admin.log" 2>&1 &
+T_BG_PIDS+=($!)
+wait_until 10 grep -q '^listening' "$T_TMP/admin.log" || exit 1
+# in_node_as_pod CMD...: CMD in the node's network namespace but in pod node1-p1's
+# cgroup (a workload sharing the host network, as hostNetwork pods and systemd
+# services do).
+in_node_as_pod() {
+	# shellcheck disable=SC2016,SC2154 # for the inner shell; TB_POD_* come from tb_env
+	nsenter --net="/run/netns/$TB_NAME-node1" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
+		sl "$TB_POD_node1_p1_CGROUP" "$@"
+}
+
+t_begin "a workload cannot dial the proxy's listener directly (only steering reaches it)"
+out4=$(probe node1-p1 --tcp --timeout-ms 2000 "$NODE_IP4" 15001)
+out6=$(probe node1-p1 --tcp --family 6 --timeout-ms 2000 "$NODE_IP6" 15001)
+assert_contains "$out4" "err EPERM" && assert_contains "$out6" "err EPERM" && t_pass
+
+t_begin "a workload cannot reach the proxy's admin port, on its address or the node's loopback"
+a=$(probe node1-p1 --tcp --timeout-ms 2000 "$NODE_IP4" 15000)
+b=$(in_node_as_pod "$TOOLS/sl-probe" --tcp --timeout-ms 2000 127.0.0.1 15000 2>&1)
+c=$(in_node_as_pod "$TOOLS/sl-probe" --tcp --family 6 --timeout-ms 2000 ::1 15000 2>&1)
+assert_contains "$a" "err EPERM" && assert_contains "$b" "err EPERM" &&
+	assert_contains "$c" "err EPERM" && t_pass
+
+t_begin "the proxy itself reaches its admin port; a pod's own loopback port 15000 is its own"
+# shellcheck disable=SC2016
+a=$(nsenter --net="/run/netns/$TB_NAME-node1" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' \
+	sl "$PROXY_CG" "$TOOLS/sl-probe" --tcp --timeout-ms 2000 127.0.0.1 15000 2>&1)
+start_echo node1-p1 --tcp 15000 || exit 1
+b=$(probe node1-p1 --tcp --timeout-ms 2000 127.0.0.1 15000)
+assert_contains "$a" "ok id=admin" && assert_contains "$b" "ok id=node1-p1" && t_pass
+
 t_begin "steering and SO_ORIGINAL_DST answers are counted"
 out=$(tb ctl node1 -- status 2>&1)
-assert_match "$out" "l7_steered_to_proxy +[1-9]" && assert_match "$out" "original_dst_answered +[1-9]" && t_pass
+assert_match "$out" "l7_steered_to_proxy +[1-9]" && assert_match "$out" "original_dst_answered +[1-9]" &&
+	assert_match "$out" "proxy_port_refused +[1-9]" && t_pass

@@ -71,6 +71,7 @@ static const char *const stat_names[SL_STAT__MAX] = {
 	[SL_STAT_AUTHZ_TCP_DESTROYED] = "policy_connection_closed",
 	[SL_STAT_AUTHZ_STATS_FULL] = "policy_stats_full",
 	[SL_STAT_L7_STEERED] = "l7_steered_to_proxy",
+	[SL_STAT_PROXY_PORT_REFUSED] = "proxy_port_refused",
 	[SL_STAT_ORIG_DST_ANSWERED] = "original_dst_answered",
 };
 

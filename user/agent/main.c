@@ -23,6 +23,10 @@
 
 #include <bpf/bpf.h>
 
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71
+#endif
+
 #include "agent/agent.h"
 #include "common/log.h"
 #include "common/proto.h"
@@ -55,6 +59,9 @@ static void usage(FILE *f)
 		"                         are steered there at connect time; default: no proxy)\n"
 		"  --proxy-addr6 [IP]:PORT  its listener for IPv6 clients\n"
 		"  --proxy-cgroup PATH    the proxy's cgroup: its own connections are never steered\n"
+		"  --proxy-admin-port N   the proxy's admin port (default 15000; 0: none): workloads'\n"
+		"                         connect() to it, or straight to the proxy's listener,\n"
+		"                         is refused\n"
 		"  --telemetry on|off     count flows and keep flow events (default on)\n"
 		"  --accelerate auto|on|off\n"
 		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
@@ -272,6 +279,21 @@ static int proxy_config(struct sl_agent *a, const char *cg2root)
 			if (*p == '/' && p[1] && p[1] != '/')
 				a->proxy.cgroup_level++;
 	}
+	if (a->proxy.port) {
+		/* The proxy runs in the agent's (the node's) network namespace: the
+		 * kernel refuses workloads there its loopback admin port. */
+		int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		socklen_t len = sizeof(a->proxy.netns_cookie);
+
+		if (fd < 0 ||
+		    getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &a->proxy.netns_cookie, &len)) {
+			pr_err("reading this network namespace's cookie: %s", strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -errno;
+		}
+		close(fd);
+	}
 	if (a->proxy.port && !a->proxy.cgroup_id)
 		pr_warn("--proxy-addr without --proxy-cgroup: the proxy's own connections to L7 "
 			"Services would be steered back to it");
@@ -317,6 +339,7 @@ int main(int argc, char **argv)
 		{ "proxy-addr", required_argument, NULL, 'p' },
 		{ "proxy-addr6", required_argument, NULL, 'q' },
 		{ "proxy-cgroup", required_argument, NULL, 'g' },
+		{ "proxy-admin-port", required_argument, NULL, 'j' },
 		{ "telemetry", required_argument, NULL, 'T' },
 		{ "accelerate", required_argument, NULL, 'A' },
 		{ "flow-key-retention", required_argument, NULL, 'R' },
@@ -346,6 +369,7 @@ int main(int argc, char **argv)
 		.flow_key_retention_s = 120,
 	};
 	bool do_cleanup = false;
+	uint16_t admin_port = 15000;
 	enum sl_log_level lvl;
 	int c, err;
 
@@ -419,6 +443,18 @@ int main(int argc, char **argv)
 		case 'g':
 			a.proxy_cgroup = optarg;
 			break;
+		case 'j': {
+			uint32_t v;
+
+			if (parse_u32("--proxy-admin-port", optarg, 0, &v))
+				return 2;
+			if (v > 65535) {
+				pr_err("--proxy-admin-port: '%s' is not a port", optarg);
+				return 2;
+			}
+			admin_port = (uint16_t)v;
+			break;
+		}
 		case 'N':
 			if (!*optarg) {
 				pr_err("--root-namespace: empty");
@@ -523,6 +559,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	a.id.pod_cls = &a.az.pod_cls;
+	if (a.proxy.port)
+		a.proxy.admin_port = htons(admin_port);
 	err = proxy_config(&a, cg2root);
 	if (err)
 		goto out;
