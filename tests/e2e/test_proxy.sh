@@ -407,7 +407,9 @@ else
 fi
 
 t_begin "a connection that did not come through the handoff is refused"
-out=$(tb exec node1 -- curl -s --max-time 5 -w ' %{http_code}' "http://$TB_NODE_node1_IP4:15001/id" 2>&1)
+# From the node, outside every workload cgroup: a workload's own connect() to the
+# listener is refused by the kernel already (test_l7_handoff.sh).
+out=$(node curl -s --max-time 5 -w ' %{http_code}' "http://$TB_NODE_node1_IP4:15001/id" 2>&1)
 assert_contains "$out" "did not come through the sluice handoff" && assert_contains "$out" " 400" &&
 	[ "$(stat_of downstream_cx_no_original_dst)" -ge 1 ] && t_pass
 
@@ -802,3 +804,55 @@ before=$(stat_of downstream_rq_total)
 out=$(curl_pod "http://$PLAIN/id")
 after=$(stat_of downstream_rq_total)
 assert_eq "$out" "id=misc" && assert_eq "$after" "$before" "proxy requests" && t_pass
+
+t_begin "SIGTERM drains: an idle keep-alive connection closes, a request in flight finishes with Connection: close, new connections go nowhere, the proxy exits 0"
+cat >"$T_TMP/drain.py" <<EOT
+import socket, sys, time
+def req(s, path):
+    s.sendall(("GET %s HTTP/1.1\r\nHost: misc\r\n\r\n" % path).encode())
+def read_response(s):
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    head, body = data.split(b"\r\n\r\n", 1)
+    n = [int(l.split(b":")[1]) for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0]
+    while len(body) < n:
+        body += s.recv(4096)
+    return head + b"\r\n\r\n" + body
+idle = socket.create_connection(("$MISC", 80), timeout=10)
+req(idle, "/id")
+first = read_response(idle)
+busy = socket.create_connection(("$MISC", 80), timeout=10)
+req(busy, "/slow?drain=1&ms=900")
+print("sent", flush=True)
+print("idle-first", first.split(b"\r\n")[0].decode())
+print("idle-after", "closed" if idle.recv(100) == b"" else "open")
+resp = read_response(busy)
+print("busy", resp.split(b"\r\n")[0].decode(), "close" if b"\r\nconnection: close" in resp.lower() else "keep-alive")
+time.sleep(0.2)
+try:
+    socket.create_connection(("$MISC", 80), timeout=3).close()
+    print("new connected")
+except OSError as e:
+    print("new refused", e.errno)
+EOT
+tb exec node1-p1 -- /usr/bin/python3 "$T_TMP/drain.py" >"$T_TMP/drain.out" 2>&1 &
+drain_client=$!
+if wait_until 10 grep -q '^sent' "$T_TMP/drain.out"; then
+	# once the slow request has reached the backend (it answers 0.9 s later)
+	wait_until 5 grep -q 'GET /slow?drain=1&ms=900' "$T_TMP/misc.log"
+	kill -TERM "$PROXY_PID"
+	wait "$PROXY_PID"
+	rc=$?
+	PROXY_PID=
+	wait "$drain_client"
+	out=$(cat "$T_TMP/drain.out")
+	assert_contains "$out" "idle-first HTTP/1.1 200" && assert_contains "$out" "idle-after closed" &&
+		assert_contains "$out" "busy HTTP/1.1 200 OK close" && assert_contains "$out" "new refused" &&
+		assert_eq "$rc" 0 "proxy exit status" && expect_log "$T_TMP/proxy.log" "drained: every connection ended"
+else
+	t_fail "client: $(cat "$T_TMP/drain.out")"
+fi

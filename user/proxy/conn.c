@@ -270,6 +270,18 @@ static void conn_abort_flags(struct px_conn *c, unsigned int flags)
 	conn_close(c);
 }
 
+void px_conn_drain(struct px_conn *c)
+{
+	char b;
+
+	if (c->dead || c->rq != PX_RQ_HEAD || c->rs != PX_RS_NONE || c->ib.in != c->ib.dec)
+		return;
+	/* A request already on its way (not read yet) is answered, not cut off. */
+	if (recv(c->ev.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0)
+		return;
+	conn_close(c);
+}
+
 void px_conn_abort(struct px_conn *c)
 {
 	conn_close(c);
@@ -362,7 +374,8 @@ static void end_exchange(struct px_conn *c)
 	}
 	px_view_leave(w, c->view);
 	c->view = NULL;
-	if (c->dclose || c->eof || c->rs == PX_RS_TUNNEL) {
+	if (c->dclose || c->eof || c->rs == PX_RS_TUNNEL ||
+	    (w->draining && c->ib.in == c->ib.dec)) {
 		exchange_reset(c);
 		release_bufs(c);
 		linger(c);
@@ -401,7 +414,8 @@ static void local_reply(struct px_conn *c, int status, unsigned int flags, const
 		conn_abort_flags(c, flags);
 		return;
 	}
-	close = c->rq != PX_RQ_DONE || !c->req_ka || c->eof || (flags & (PX_F_DPE | PX_F_NR));
+	close = c->rq != PX_RQ_DONE || !c->req_ka || c->eof || (flags & (PX_F_DPE | PX_F_NR)) ||
+		c->w->draining;
 	c->flags |= flags;
 	c->status = (unsigned int)status;
 	c->dclose = close;
@@ -980,7 +994,7 @@ static int response_head(struct px_conn *c, const struct sl_h1_head *h)
 
 	c->dechunk = c->version == 10 && h->body == SL_H1_BODY_CHUNKED;
 	c->dclose = c->dclose || !c->req_ka || h->body == SL_H1_BODY_CLOSE || c->dechunk || early ||
-		    c->eof;
+		    c->eof || c->w->draining;
 	c->up_reuse = sl_h1_keep_alive(h) && !early && !c->up->wr_failed;
 	f.close = c->dclose;
 	f.keep_alive_10 = c->version == 10 && !c->dclose;

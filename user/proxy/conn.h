@@ -29,6 +29,10 @@ int64_t px_conn_next_deadline(const struct px_conn *c);
 /* Closes c and its upstream at once (worker shutdown). */
 void px_conn_abort(struct px_conn *c);
 
+/* The worker drains: c closes now if it is between exchanges with nothing buffered;
+ * otherwise its exchange finishes and its response says "Connection: close". */
+void px_conn_drain(struct px_conn *c);
+
 /* Resumes the requests handed a destination slot (w->kicked), then frees the
  * connections closed in this round (w->dead_conns). */
 void px_conn_reap(struct px_worker *w);

@@ -73,6 +73,7 @@ static void usage(FILE *f)
 		"  --header-timeout DUR   a request head must arrive whole within DUR (10s)\n"
 		"  --idle-timeout DUR     keep-alive client connections close after DUR idle (60s)\n"
 		"  --connect-timeout DUR  upstream connection establishment (5s)\n"
+		"  --drain-timeout DUR    on SIGTERM, how long exchanges in flight may take (5s)\n"
 		"                         DUR: a number with ms or s (s when bare)\n"
 		"  --max-head-bytes N     request or response head, field lines included (%u)\n"
 		"  --max-uri-bytes N      request-target (%u)\n"
@@ -85,7 +86,10 @@ static void usage(FILE *f)
 		"connection is cut), NR no Service for the original destination (502; 400 for a\n"
 		"connection that did not come through the handoff), UPE invalid response (502),\n"
 		"DPE invalid request (400/413/414/431/501/505), DC the client went away.\n"
-		"SIGHUP reloads --config; SIGTERM and SIGINT stop the proxy.\n",
+		"SIGHUP reloads --config. SIGTERM drains: the listeners close (a new proxy on the\n"
+		"same port takes new connections), idle keep-alive connections close, exchanges in\n"
+		"flight finish with \"Connection: close\", and the proxy ends when none is left or\n"
+		"after --drain-timeout. A second SIGTERM, or SIGINT, stops it at once.\n",
 		SL_H1_MAX_HEAD_DEFAULT, SL_H1_MAX_URI_DEFAULT, SL_H1_MAX_FIELDS_DEFAULT);
 }
 
@@ -258,15 +262,46 @@ static bool config_touched(int fd, const char *base)
 	return hit;
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SIGTERM: every worker drains; the proxy ends when all are done or when
+ * --drain-timeout has passed (what is still open is then cut). */
+static void start_drain(struct px_proxy *px, int64_t *until)
+{
+	px->ready = false;
+	*until = mono_ms() + px->cfg.drain_timeout_ms;
+	for (unsigned int i = 0; i < px->nworkers; i++)
+		px_worker_drain(&px->workers[i]);
+	pr_info("SIGTERM: draining (at most %u ms): no new connections, keep-alive ones "
+		"close as their exchanges end",
+		px->cfg.drain_timeout_ms);
+}
+
+static bool all_drained(const struct px_proxy *px)
+{
+	for (unsigned int i = 0; i < px->nworkers; i++)
+		if (!px_worker_drained(&px->workers[i]))
+			return false;
+	return true;
+}
+
 static int run(struct px_proxy *px, struct px_admin *adm, int sfd, int ifd, const char *base)
 {
+	int64_t drain_until = 0;
+
 	for (;;) {
 		struct pollfd p[2 + 1 + PX_ADMIN_MAX_CONNS] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = ifd, .events = POLLIN },
 		};
 		size_t na = px_admin_fds(adm, p + 2, 1 + PX_ADMIN_MAX_CONNS);
-		int n = poll(p, 2 + na, 1000);
+		int n = poll(p, 2 + na, drain_until ? 50 : 1000);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -276,6 +311,8 @@ static int run(struct px_proxy *px, struct px_admin *adm, int sfd, int ifd, cons
 			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP && px->config_path) {
 					reload(px, "SIGHUP");
+				} else if (si.ssi_signo == SIGTERM && !drain_until) {
+					start_drain(px, &drain_until);
 				} else if (si.ssi_signo != SIGHUP) {
 					pr_info("signal %u: stopping", si.ssi_signo);
 					return 0;
@@ -285,6 +322,14 @@ static int run(struct px_proxy *px, struct px_admin *adm, int sfd, int ifd, cons
 		if (ifd >= 0 && p[1].revents && config_touched(ifd, base))
 			reload(px, px->config_path);
 		px_admin_handle(adm, p + 2, n > 0 ? na : 0);
+		if (drain_until && all_drained(px)) {
+			pr_info("drained: every connection ended");
+			return 0;
+		}
+		if (drain_until && mono_ms() >= drain_until) {
+			pr_info("drain timeout: closing what is still open");
+			return 0;
+		}
 	}
 }
 
@@ -302,6 +347,7 @@ int main(int argc, char **argv)
 		{ "header-timeout", required_argument, NULL, 'H' },
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "connect-timeout", required_argument, NULL, 'C' },
+		{ "drain-timeout", required_argument, NULL, 'W' },
 		{ "max-head-bytes", required_argument, NULL, 'm' },
 		{ "max-uri-bytes", required_argument, NULL, 'u' },
 		{ "max-fields", required_argument, NULL, 'f' },
@@ -327,6 +373,7 @@ int main(int argc, char **argv)
 	cfg->header_timeout_ms = 10000;
 	cfg->idle_timeout_ms = 60000;
 	cfg->connect_timeout_ms = 5000;
+	cfg->drain_timeout_ms = 5000;
 	cfg->access_log_fd = -1;
 	sl_h1_limits_default(&cfg->limits);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -403,6 +450,10 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			if (parse_duration("--connect-timeout", optarg, &cfg->connect_timeout_ms))
+				return 2;
+			break;
+		case 'W':
+			if (parse_duration("--drain-timeout", optarg, &cfg->drain_timeout_ms))
 				return 2;
 			break;
 		case 'm':

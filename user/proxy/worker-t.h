@@ -58,7 +58,7 @@ struct px_config {
 	size_t nlisten;
 	unsigned int workers;
 	const char *node; /* for internalTrafficPolicy Local and source routes */
-	unsigned int header_timeout_ms, idle_timeout_ms, connect_timeout_ms;
+	unsigned int header_timeout_ms, idle_timeout_ms, connect_timeout_ms, drain_timeout_ms;
 	struct sl_h1_limits limits;
 	/* --fallback-dst: what a connection without an original destination is taken to
 	 * have dialed (tests and benchmarks without the kernel handoff); unset: refused */
@@ -102,6 +102,11 @@ struct px_worker {
 	size_t nlisteners;
 	struct px_snapshot *next_snap; /* mailbox (atomic exchange) */
 	bool stop; /* atomic */
+	/* atomic, set by the main thread on SIGTERM: stop accepting, finish what is in
+	 * flight, close keep-alive connections as their exchanges end */
+	bool drain;
+	bool draining; /* worker-local: drain seen, listeners closed (conn.c reads it) */
+	bool done; /* atomic, set by the worker: drained, no connection left */
 	struct px_view *view;
 	struct px_conn *conns; /* every live downstream connection */
 	struct px_conn *dead_conns; /* closed in this round, freed after it */

@@ -269,6 +269,25 @@ static void dispatch(struct px_worker *w, struct epoll_event *e)
 	}
 }
 
+/* The first round after px_worker_drain(): no new connections (a new proxy on the
+ * same SO_REUSEPORT port takes them), idle keep-alive connections closed now. */
+static void start_drain(struct px_worker *w)
+{
+	struct px_conn *c, *next;
+
+	w->draining = true;
+	for (size_t i = 0; i < w->nlisteners; i++) {
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, w->listeners[i].fd, NULL);
+		close(w->listeners[i].fd);
+	}
+	w->nlisteners = 0;
+	for (c = w->conns; c; c = next) {
+		next = c->next;
+		px_conn_drain(c);
+	}
+	px_conn_reap(w);
+}
+
 static void *worker_main(void *arg)
 {
 	struct px_worker *w = arg;
@@ -302,6 +321,12 @@ static void *worker_main(void *arg)
 		}
 		if (w->loglen)
 			log_flush(w);
+		if (!w->draining && __atomic_load_n(&w->drain, __ATOMIC_ACQUIRE))
+			start_drain(w);
+		if (w->draining && !w->conns && !w->done) {
+			px_pools_free(w);
+			__atomic_store_n(&w->done, true, __ATOMIC_RELEASE);
+		}
 	}
 	while (w->conns)
 		px_conn_abort(w->conns);
@@ -338,6 +363,17 @@ void px_worker_publish(struct px_worker *w, struct px_snapshot *s)
 	old = __atomic_exchange_n(&w->next_snap, px_snapshot_get(s), __ATOMIC_ACQ_REL);
 	px_snapshot_put(old);
 	wake(w);
+}
+
+void px_worker_drain(struct px_worker *w)
+{
+	__atomic_store_n(&w->drain, true, __ATOMIC_RELEASE);
+	wake(w);
+}
+
+bool px_worker_drained(const struct px_worker *w)
+{
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
 }
 
 void px_worker_stop(struct px_worker *w)

@@ -19,6 +19,12 @@ int px_worker_start(struct px_worker *w);
 /* Hands snapshot s to w (main thread): w takes it for new requests at its next round. */
 void px_worker_publish(struct px_worker *w, struct px_snapshot *s);
 
+/* Asks w to drain (main thread): it closes its listeners and its idle connections,
+ * answers what is in flight with "Connection: close", and ends when no connection
+ * is left (px_worker_drained()). */
+void px_worker_drain(struct px_worker *w);
+bool px_worker_drained(const struct px_worker *w);
+
 /* Asks w to stop, and waits for its thread. */
 void px_worker_stop(struct px_worker *w);
 
