@@ -66,7 +66,10 @@ $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	$(AR) rcs $@ $^
 
-$(OUT)/bin/sluiced: $(AGENT_OBJS) $(LIB)
+# The agent refuses L7 configuration the proxy would refuse, with the proxy's own check,
+# so an apply is never taken by the kernel and refused by the proxy.
+AGENT_L7_OBJS := $(OUT)/obj/user/proxy/route_check.o $(OUT)/obj/user/proxy/regex.o
+$(OUT)/bin/sluiced: $(AGENT_OBJS) $(AGENT_L7_OBJS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_AGENT)
 

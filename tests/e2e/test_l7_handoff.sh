@@ -73,6 +73,24 @@ EOT
 out=$(tb ctl node1 -- apply -f "$T_TMP/cluster.yaml" 2>&1)
 assert_contains "$out" "virtualservice/default/web created" && t_pass
 
+t_begin "L7 configuration the proxy does not apply is refused by the agent too, and nothing changes"
+cat >"$T_TMP/vs-regex.yaml" <<EOT
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: plain, namespace: default}
+spec:
+  hosts: [plain]
+  http:
+  - match: [{uri: {regex: "/v[0-9]+/.*"}}]
+    rewrite: {uriRegexRewrite: {match: "^/v[0-9]+", rewrite: "/"}}
+    route:
+    - destination: {host: plain}
+EOT
+out=$(tb ctl node1 -- apply -f "$T_TMP/vs-regex.yaml" 2>&1)
+got=$(tb ctl node1 -- get virtualservices 2>&1)
+assert_contains "$out" "vs-regex.yaml:7:5: VirtualService default/plain: spec.http[0].rewrite.uriRegexRewrite is not applied" &&
+	assert_contains "$out" "nothing was applied" && assert_not_contains "$got" "plain" && t_pass
+
 start_echo node1-p2 --tcp 8080 || exit 1
 # The stand-in proxy, in the proxy's cgroup on the node.
 # shellcheck disable=SC2016 # $$ and $@ are for the inner shell

@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "common/log.h"
+#include "proxy/route_check.h"
 
 const double sl_apply_bounds[SL_APPLY_BUCKETS] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
 						   0.025,  0.05,  0.1,	  0.5,	 1 };
@@ -74,6 +75,15 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 	ret = sl_compile(&a->store, &copts, &next, msg, sizeof(msg));
 	if (ret)
 		goto fail;
+	if (copts.l7) {
+		/* What the proxy would refuse is refused here, before anything changes. */
+		struct sl_htab rx = {};
+
+		ret = px_route_check(&a->store, &rx, msg, sizeof(msg));
+		px_regex_table_free(&rx);
+		if (ret)
+			goto fail_compiled;
+	}
 	ret = sl_authz_compile(&a->store, &aopts, &naz, msg, sizeof(msg));
 	if (ret)
 		goto fail_compiled;
