@@ -24,6 +24,7 @@
 #include "common/log.h"
 #include "model/objects.h"
 #include "proxy/admin.h"
+#include "proxy/reload.h"
 #include "proxy/http1.h"
 #include "proxy/snapshot.h"
 #include "proxy/worker.h"
@@ -193,33 +194,10 @@ static unsigned int cpus(void)
 /* Loads --config again and hands a changed snapshot to every worker. */
 static void reload(struct px_proxy *px, const char *why)
 {
-	struct px_snapshot *s;
-	char err[1024] = "";
-	int r;
+	char err[1024];
+	bool changed;
 
-	r = px_snapshot_load(px->config_path, px->cfg.node, px->next_version, &s, err, sizeof(err));
-	if (r) {
-		px->reloads_failed++;
-		snprintf(px->last_error, sizeof(px->last_error), "%s", err);
-		pr_err("%s: configuration refused, keeping version %" PRIu64 ": %s", why,
-		       px->current->version, err);
-		return;
-	}
-	if (px->current->version && s->digest == px->current->digest) {
-		pr_info("%s: %s unchanged, version %" PRIu64 " stays", why, px->config_path,
-			px->current->version);
-		px_snapshot_put(s);
-		return;
-	}
-	px->next_version++;
-	px->reloads_ok++;
-	px->last_error[0] = '\0';
-	for (unsigned int i = 0; i < px->nworkers; i++)
-		px_worker_publish(&px->workers[i], s);
-	px_snapshot_put(px->current);
-	px->current = s;
-	pr_info("%s: snapshot version %" PRIu64 " in force: %zu objects, %zu frontends", why,
-		s->version, s->nobjects, s->nfe);
+	px_reload(px, px->config_path, 0, why, &changed, err, sizeof(err));
 }
 
 /* Watches the directory of --config, so a file replaced by rename is seen too. */
@@ -528,14 +506,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	px.next_version = 1;
 	if (px.config_path) {
-		if (px_snapshot_load(px.config_path, cfg->node, px.next_version, &px.current, err,
-				     sizeof(err))) {
+		if (px_snapshot_load(px.config_path, cfg->node, 1, &px.current, err, sizeof(err))) {
 			pr_err("--config: %s", err);
 			goto out;
 		}
-		px.next_version++;
 		ifd = watch_config(px.config_path, base, sizeof(base));
 		if (ifd < 0)
 			pr_warn("--config %s: not watched (%s); SIGHUP reloads it", px.config_path,

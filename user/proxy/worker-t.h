@@ -137,7 +137,6 @@ struct px_proxy {
 	unsigned int nworkers;
 	struct px_snapshot *current; /* main thread only */
 	const char *config_path; /* NULL: no --config, the empty snapshot */
-	uint64_t next_version;
 	uint64_t reloads_ok, reloads_failed;
 	char last_error[1024];
 	bool ready;
