@@ -350,8 +350,8 @@ static void t_names_depart(void **state)
 								"items: []\n",
 								2);
 	struct px_names n = {};
-	struct sl_meta_obj m = { .ns = "front", .name = "client-1" };
-	uint32_t id = sl_pod_id(&m);
+	struct sl_object o = { .kind = SL_KIND_POD, .meta = { .ns = "front", .name = "client-1" } };
+	uint32_t id = px_obj_id(&o);
 	const struct px_name *p;
 
 	assert_int_equal(px_names_sync(&n, s1, 1000, 500), 0);

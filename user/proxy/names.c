@@ -8,15 +8,23 @@
 #include "model/objects.h"
 #include "model/workload_name.h"
 #include "proxy/names.h"
-#include "state/compile.h"
 
-uint32_t px_svc_id(const struct sl_object *svc)
+/* FNV-1a over a NUL-terminated string and its terminator, continuing from h. */
+static uint32_t fnv(uint32_t h, const char *s)
 {
-	char buf[512];
-	int n = snprintf(buf, sizeof(buf), "svc/%s/%s", svc->meta.ns, svc->meta.name);
-	uint32_t id = (uint32_t)sl_hash_bytes(buf, n > 0 ? (size_t)n : 0);
+	do {
+		h ^= (unsigned char)*s;
+		h *= 16777619u;
+	} while (*s++);
+	return h;
+}
 
-	return id ? id : 1;
+uint32_t px_obj_id(const struct sl_object *o)
+{
+	/* Hashed in place, not formatted: it runs for every request. */
+	uint32_t h = fnv(fnv(2166136261u ^ (uint32_t)o->kind, o->meta.ns), o->meta.name);
+
+	return h ? h : 1;
 }
 
 static void name_free(struct px_name *p)
@@ -107,11 +115,11 @@ int px_names_sync(struct px_names *n, const struct px_snapshot *s, int64_t now_m
 		uint32_t id;
 
 		if (o->kind == SL_KIND_POD) {
-			id = sl_pod_id(&o->meta);
+			id = px_obj_id(o);
 			seen = &seen_pods;
 			ret = learn(&n->pods, id, o);
 		} else if (o->kind == SL_KIND_SERVICE) {
-			id = px_svc_id(o);
+			id = px_obj_id(o);
 			seen = &seen_svcs;
 			ret = learn(&n->svcs, id, o);
 		} else {

@@ -23,14 +23,15 @@ struct px_name {
 };
 
 struct px_names {
-	struct sl_htab pods; /* uint32_t pod id -> struct px_name * */
-	struct sl_htab svcs; /* uint32_t Service id -> struct px_name * */
+	struct sl_htab pods; /* uint32_t px_obj_id() -> struct px_name * */
+	struct sl_htab svcs; /* uint32_t px_obj_id() -> struct px_name * */
 	uint64_t version; /* of the snapshot last synced with */
 	bool synced;
 };
 
-/* The id of a Service in request metric keys (never 0). */
-uint32_t px_svc_id(const struct sl_object *svc);
+/* The id of a Pod or Service in request metric keys: a hash of its kind, namespace and
+ * name (never 0). */
+uint32_t px_obj_id(const struct sl_object *o);
 
 /* Learns the Pods and Services of s (if s is not the snapshot synced last), marks the
  * ones no longer in it departed at now_ms, and forgets those departed before

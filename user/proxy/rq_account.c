@@ -14,14 +14,16 @@ void px_rq_key(const struct px_snapshot *s, const struct sl_ip *peer, const stru
 	       unsigned int status, unsigned int flags, struct px_rqm_key *k)
 {
 	const struct sl_object *svc = dest ? dest->svc : NULL;
+	const struct sl_object *pod = px_snapshot_pod(s, peer);
 
 	memset(k, 0, sizeof(*k));
-	k->src_pod = px_snapshot_pod_id(s, peer);
+	k->src_pod = pod ? px_obj_id(pod) : 0;
 	if (ep) {
 		struct sl_ip a = { .family = 6 };
 
 		memcpy(a.b, ep->addr, 16);
-		k->dst_pod = px_snapshot_pod_id(s, &a);
+		pod = px_snapshot_pod(s, &a);
+		k->dst_pod = pod ? px_obj_id(pod) : 0;
 	}
 	/* No destination (no route, no endpoint to route to): the Service dialed. */
 	if (!dest && orig) {
@@ -29,7 +31,7 @@ void px_rq_key(const struct px_snapshot *s, const struct sl_ip *peer, const stru
 
 		svc = pf ? pf->fe->svc : NULL;
 	}
-	k->svc = svc ? px_svc_id(svc) : 0;
+	k->svc = svc ? px_obj_id(svc) : 0;
 	k->code = (uint16_t)(status < 1000 ? status : 0);
 	k->flags = (uint16_t)flags;
 }

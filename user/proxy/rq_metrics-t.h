@@ -37,9 +37,9 @@
 
 /* Zeroed before filling: hashed and compared as bytes. 0 ids: unknown. */
 struct px_rqm_key {
-	uint32_t src_pod; /* sl_pod_id() of the downstream peer's Pod */
+	uint32_t src_pod; /* px_obj_id() of the downstream peer's Pod */
 	uint32_t dst_pod; /* of the endpoint's Pod */
-	uint32_t svc; /* px_svc_id() of the destination Service */
+	uint32_t svc; /* of the destination Service */
 	uint16_t code; /* the status sent downstream; 0: none */
 	uint16_t flags; /* enum px_flag */
 };
