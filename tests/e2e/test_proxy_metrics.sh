@@ -11,7 +11,8 @@
 #  - every family's HELP and TYPE appear once in the combined exposition;
 #  - the proxy's admin endpoint serves the same series on GET /stats/prometheus;
 #  - with the proxy stopped the agent still serves its own metrics and
-#    sluice_proxy_up 0; a restarted proxy (its stale socket replaced) is up again.
+#    sluice_proxy_up 0; a restarted proxy (its stale socket replaced) is up again;
+#  - a series no request updates for --request-series-idle ends.
 # TB_* variables come from the testbed env file (tb_env).
 # shellcheck disable=SC2154
 # shellcheck source=tests/e2e/lib.sh
@@ -118,12 +119,13 @@ admin() { node curl -s --max-time 5 "http://127.0.0.1:15000$1"; }
 agent_metrics() { node curl -s --max-time 10 http://127.0.0.1:15020/metrics; }
 
 PROXY_PID=
+# start_proxy [ARGS...]: sluice-proxy in the node's proxy cgroup, in its network namespace.
 start_proxy() {
 	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
 	nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sl \
 		"$PROXY_CG" "$SLUICE_BIN/sluice-proxy" --listen "$TB_NODE_node1_IP4:15001" \
 		--admin 127.0.0.1:15000 --workers 2 --node node1 --config "$T_TMP/cluster.yaml" \
-		--control "$CTL" </dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
+		--control "$CTL" "$@" </dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
 	PROXY_PID=$!
 	T_BG_PIDS+=("$PROXY_PID")
 	wait_until 10 admin /ready
@@ -238,3 +240,26 @@ fi
 t_begin "proxy stopped cleanly: its socket is removed"
 stop_proxy
 if [ -e "$CTL" ]; then t_fail "$CTL still there"; else t_pass; fi
+
+# gone LABELS...: the agent's metrics have no istio_requests_total series with LABELS.
+gone() {
+	M=$(agent_metrics)
+	grep -qx 'sluice_proxy_up 1' <<<"$M" && [ -z "$(value istio_requests_total "$@")" ]
+}
+t_begin "a series no request updates for --request-series-idle ends (evicted by its worker)"
+if start_proxy --request-series-idle 1s; then
+	ok=$(codes 1 "http://$WEB/id")
+	M=$(agent_metrics)
+	L="$SRC destination_service=web.default.svc.cluster.local response_code=200"
+	if assert_eq "$ok" "200 1" && assert_eq "$(value istio_requests_total "$L")" 1; then
+		if wait_until 20 gone "$L"; then
+			assert_ok grep -qx 'sluice_proxy_request_series_evicted_total [1-9][0-9]*' <<<"$M" &&
+				assert_ok grep -qx 'sluice_proxy_request_series 0' <<<"$M" && t_pass
+		else
+			t_fail "still there: $(grep '^istio_requests_total' <<<"$M")"
+		fi
+	fi
+else
+	t_fail "not ready: $(tail -5 "$T_TMP/proxy.log")"
+fi
+stop_proxy
