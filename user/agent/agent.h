@@ -39,6 +39,8 @@ struct sl_agent {
 	const char *root_ns; /* --root-namespace */
 	struct sl_proxy proxy; /* --proxy-addr, --proxy-addr6, --proxy-cgroup */
 	const char *proxy_cgroup;
+	const char *proxy_control; /* --proxy-control: the proxy's control socket, or NULL */
+	int proxy_err; /* the last answer of the proxy's metrics (0: up), to log changes */
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;

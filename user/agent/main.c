@@ -62,6 +62,10 @@ static void usage(FILE *f)
 		"  --proxy-admin-port N   the proxy's admin port (default 15000; 0: none): workloads'\n"
 		"                         connect() to it, or straight to the proxy's listener,\n"
 		"                         is refused\n"
+		"  --proxy-control PATH   the proxy's control socket (sluice-proxy --control): its\n"
+		"                         request metrics (istio_requests_total, ...) are served\n"
+		"                         with the agent's, sluice_proxy_up says whether it\n"
+		"                         answered (each scrape waits at most 1s for it)\n"
 		"  --telemetry on|off     count flows and keep flow events (default on)\n"
 		"  --accelerate auto|on|off\n"
 		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
@@ -340,6 +344,7 @@ int main(int argc, char **argv)
 		{ "proxy-addr6", required_argument, NULL, 'q' },
 		{ "proxy-cgroup", required_argument, NULL, 'g' },
 		{ "proxy-admin-port", required_argument, NULL, 'j' },
+		{ "proxy-control", required_argument, NULL, 'k' },
 		{ "telemetry", required_argument, NULL, 'T' },
 		{ "accelerate", required_argument, NULL, 'A' },
 		{ "flow-key-retention", required_argument, NULL, 'R' },
@@ -427,6 +432,9 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			a.trust_domain = optarg;
+			break;
+		case 'k':
+			a.proxy_control = *optarg ? optarg : NULL;
 			break;
 		case 'p':
 			if (parse_hostport(optarg, 4, &a.proxy.addr4, &a.proxy.port)) {

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent/agent.h"
+#include "agent/proxy_link.h"
 #include "common/log.h"
 #include "common/prom.h"
 #include "model/objects.h"
@@ -26,6 +27,8 @@
 #include "tc.skel.h"
 
 #define TRUST_DOMAIN "cluster.local"
+/* How long a scrape waits for the proxy's metrics. */
+#define PROXY_TIMEOUT_MS 1000
 #define NLABELS 16
 
 /* One Istio label set and its summed counters. */
@@ -504,9 +507,31 @@ static void render_sluice(struct sl_agent *a, struct sl_prom *p)
 	bpf_object__for_each_program(prog, dp->tc->obj) prog_stats(p, prog);
 }
 
+/* Asks sluice-proxy for its request metrics (into px) and says whether it answered.
+ * This blocks the agent's loop for at most PROXY_TIMEOUT_MS (proxy_link.h). */
+static void render_proxy_up(struct sl_agent *a, struct sl_prom *p, struct sl_buf *px)
+{
+	int err = sl_proxy_request(a->proxy_control, "metrics", px, PROXY_TIMEOUT_MS);
+
+	if (err && err != a->proxy_err)
+		pr_warn("--proxy-control %s: no metrics from the proxy: %s%s%.*s", a->proxy_control,
+			strerror(-err), err == -EREMOTEIO ? ": " : "",
+			err == -EREMOTEIO ? (int)px->len : 0, px->p ? px->p : "");
+	else if (!err && a->proxy_err)
+		pr_info("--proxy-control %s: the proxy answers again", a->proxy_control);
+	a->proxy_err = err;
+	if (err)
+		px->len = 0; /* an error message, not metrics */
+	sl_prom_family(p, "sluice_proxy_up", "gauge",
+		       "Whether sluice-proxy answered on --proxy-control (its istio_request* "
+		       "metrics follow when 1).");
+	sl_prom_sample(p, "sluice_proxy_up", NULL, 0, err ? 0 : 1);
+}
+
 static int render(void *arg, struct sl_buf *out)
 {
 	struct sl_agent *a = arg;
+	struct sl_buf px = {};
 	struct sl_prom p;
 	int err;
 
@@ -514,7 +539,14 @@ static int render(void *arg, struct sl_buf *out)
 	if (a->dpo.telemetry)
 		render_istio(a, &p);
 	render_sluice(a, &p);
+	if (a->proxy_control)
+		render_proxy_up(a, &p, &px);
 	err = sl_prom_finish(&p, out);
+	/* The proxy's families are its own (user/proxy/metrics.h): appended whole, each
+	 * family's HELP and TYPE still appear once. */
+	if (!err && px.len)
+		err = sl_buf_append(out, px.p, px.len);
+	sl_buf_free(&px);
 	sl_prom_free(&p);
 	return err;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model/objects-t.h"
+#include "model/workload_name.h"
 
 #include "common/htab.h"
 #include "state/compile.h"
@@ -52,11 +53,5 @@ const struct sl_frontend *sl_names_backend(const struct sl_names *n, const struc
  * or false. */
 bool sl_names_pod_service(const struct sl_pod_names *p, uint16_t port, const char **ns,
 			  const char **name);
-
-/* Istio's workload name of a pod: label service.istio.io/canonical-name,
- * app.kubernetes.io/name, app, else the pod name without its ReplicaSet/pod hashes. */
-void sl_workload_name(const struct sl_object *pod, char *buf, size_t len);
-/* A pod label, or "unknown". */
-const char *sl_pod_label(const struct sl_object *pod, const char *key);
 
 #endif

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "proxy/admin.h"
 #include "proxy/http1.h"
+#include "proxy/metrics.h"
 #include "proxy/stats.h"
 
 static int64_t now_ms(void)
@@ -121,11 +122,17 @@ static void answer(struct px_admin *a, struct px_admin_conn *c, const struct sl_
 		sl_buf_printf(&body, a->px->ready ? "ready\n" : "not ready\n");
 	} else if (path.len == 6 && !memcmp(path.p, "/stats", 6)) {
 		px_admin_render_stats(a->px, &body);
+	} else if (path.len == 17 && !memcmp(path.p, "/stats/prometheus", 17)) {
+		if (px_metrics_render(a->px, &body)) {
+			status = 500;
+			body.len = 0;
+			sl_buf_printf(&body, "out of memory\n");
+		}
 	} else if (path.len == 7 && !memcmp(path.p, "/config", 7)) {
 		render_config(a->px, &body);
 	} else {
 		status = 404;
-		sl_buf_printf(&body, "not found: /ready, /stats, /config\n");
+		sl_buf_printf(&body, "not found: /ready, /stats, /stats/prometheus, /config\n");
 	}
 	sl_buf_printf(&c->out,
 		      "HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"

@@ -29,6 +29,7 @@
 #include "proxy/retry.h"
 #include "proxy/rewrite.h"
 #include "proxy/route.h"
+#include "proxy/rq_account.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
 #include "proxy/worker.h"
@@ -208,6 +209,7 @@ static void account(struct px_conn *c)
 	if (c->status >= 100 && c->status < 600)
 		px_stat_inc(&w->stats, (enum px_stat)(PX_ST_DS_RQ_1XX + c->status / 100 - 1));
 	px_stats_flags(&w->stats, c->flags);
+	px_rq_account(c);
 	if (w->cfg->access_log_fd >= 0) {
 		e = (struct px_log_entry){
 			.start_ms = c->start_wall,

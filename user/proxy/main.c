@@ -25,7 +25,9 @@
 #include "model/objects.h"
 #include "proxy/admin.h"
 #include "proxy/reload.h"
+#include "proxy/control.h"
 #include "proxy/http1.h"
+#include "proxy/metrics.h"
 #include "proxy/snapshot.h"
 #include "proxy/worker.h"
 
@@ -41,9 +43,21 @@ static void usage(FILE *f)
 		"  --listen IP:PORT       where steered connections arrive, IPv4 or [IPv6]:PORT;\n"
 		"                         repeatable (default 0.0.0.0:15001); give both families\n"
 		"                         (an IPv6 listener takes IPv6 only)\n"
-		"  --admin IP:PORT        admin endpoint: GET /ready, /stats, /config\n"
+		"  --admin IP:PORT        admin endpoint: GET /ready, /stats, /stats/prometheus,\n"
+		"                         /config\n"
 		"                         (default 127.0.0.1:15000; keep it off pod-reachable\n"
 		"                         addresses; empty: none)\n"
+		"  --control PATH         control socket for the node's agent (sluiced\n"
+		"                         --proxy-control): a unix socket created 0600, its\n"
+		"                         directory created 0700 when missing, a stale socket\n"
+		"                         replaced; one command line per connection, the answer\n"
+		"                         \"ok\" or \"error: ...\" then the output; commands:\n"
+		"                         metrics (Prometheus text), help (default: none)\n"
+		"  --max-request-series N  Istio request metric series per worker (%u); requests\n"
+		"                         past it are counted in\n"
+		"                         sluice_proxy_request_series_overflow_total\n"
+		"  --request-series-idle DUR  a series no request updated for DUR is dropped\n"
+		"                         (600s): series of pods gone from the configuration end\n"
 		"  --workers N            worker threads, one epoll loop and listener each\n"
 		"                         (default: the CPUs this process may run on)\n"
 		"  --config FILE          YAML/JSON stream or v1 List of Services, EndpointSlices,\n"
@@ -91,7 +105,8 @@ static void usage(FILE *f)
 		"same port takes new connections), idle keep-alive connections close, exchanges in\n"
 		"flight finish with \"Connection: close\", and the proxy ends when none is left or\n"
 		"after --drain-timeout. A second SIGTERM, or SIGINT, stops it at once.\n",
-		SL_H1_MAX_HEAD_DEFAULT, SL_H1_MAX_URI_DEFAULT, SL_H1_MAX_FIELDS_DEFAULT);
+		PX_RQM_MAX_DEFAULT, SL_H1_MAX_HEAD_DEFAULT, SL_H1_MAX_URI_DEFAULT,
+		SL_H1_MAX_FIELDS_DEFAULT);
 }
 
 /* "10.0.0.1:15001" or "[fd00::1]:15001" into l. */
@@ -269,17 +284,19 @@ static bool all_drained(const struct px_proxy *px)
 	return true;
 }
 
-static int run(struct px_proxy *px, struct px_admin *adm, int sfd, int ifd, const char *base)
+static int run(struct px_proxy *px, struct px_admin *adm, struct px_control *ctl, int sfd, int ifd,
+	       const char *base)
 {
 	int64_t drain_until = 0;
 
 	for (;;) {
-		struct pollfd p[2 + 1 + PX_ADMIN_MAX_CONNS] = {
+		struct pollfd p[2 + 1 + PX_ADMIN_MAX_CONNS + 1 + PX_CTL_MAX_CONNS] = {
 			{ .fd = sfd, .events = POLLIN },
 			{ .fd = ifd, .events = POLLIN },
 		};
 		size_t na = px_admin_fds(adm, p + 2, 1 + PX_ADMIN_MAX_CONNS);
-		int n = poll(p, 2 + na, drain_until ? 50 : 1000);
+		size_t nc = px_control_fds(ctl, p + 2 + na, 1 + PX_CTL_MAX_CONNS);
+		int n = poll(p, 2 + na + nc, drain_until ? 50 : 1000);
 
 		if (n < 0 && errno != EINTR)
 			return -errno;
@@ -300,6 +317,7 @@ static int run(struct px_proxy *px, struct px_admin *adm, int sfd, int ifd, cons
 		if (ifd >= 0 && p[1].revents && config_touched(ifd, base))
 			reload(px, px->config_path);
 		px_admin_handle(adm, p + 2, n > 0 ? na : 0);
+		px_control_handle(ctl, p + 2 + na, n > 0 ? nc : 0);
 		if (drain_until && all_drained(px)) {
 			pr_info("drained: every connection ended");
 			return 0;
@@ -317,6 +335,9 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'L' },
 		{ "admin", required_argument, NULL, 'a' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "control", required_argument, NULL, 'K' },
+		{ "max-request-series", required_argument, NULL, 'M' },
+		{ "request-series-idle", required_argument, NULL, 'R' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "fallback-dst", required_argument, NULL, 'D' },
@@ -336,8 +357,9 @@ int main(int argc, char **argv)
 	};
 	static struct px_proxy px;
 	static struct px_admin adm = { .lfd = -1 };
+	static struct px_control ctl = { .lfd = -1 };
 	static char hostname[256], base[NAME_MAX + 1];
-	const char *admin_addr = "127.0.0.1:15000", *log_path = NULL;
+	const char *admin_addr = "127.0.0.1:15000", *log_path = NULL, *control_path = NULL;
 	struct px_config *cfg = &px.cfg;
 	struct px_listen admin_l;
 	enum sl_log_level lvl;
@@ -377,6 +399,19 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			px.config_path = optarg;
+			break;
+		case 'K':
+			control_path = optarg;
+			break;
+		case 'M':
+			if (parse_size("--max-request-series", optarg, 1, 1u << 24, &v))
+				return 2;
+			cfg->max_request_series = (unsigned int)v;
+			break;
+		case 'R':
+			if (parse_duration("--request-series-idle", optarg,
+					   &cfg->request_series_idle_ms))
+				return 2;
 			break;
 		case 'n':
 			cfg->node = optarg;
@@ -530,6 +565,8 @@ int main(int argc, char **argv)
 		}
 	if (admin_addr && px_admin_open(&adm, &admin_l, &px))
 		goto out;
+	if (control_path && px_control_open(&ctl, control_path, &px))
+		goto out;
 	for (; started < px.nworkers; started++)
 		if (px_worker_start(&px.workers[started]))
 			goto out;
@@ -538,7 +575,7 @@ int main(int argc, char **argv)
 		" (%zu frontends), admin %s",
 		px.nworkers, cfg->nlisten, cfg->listen[0].text, px.current->version,
 		px.current->nfe, admin_addr ? admin_addr : "off");
-	ret = run(&px, &adm, sfd, ifd, base) ? 1 : 0;
+	ret = run(&px, &adm, &ctl, sfd, ifd, base) ? 1 : 0;
 out:
 	for (unsigned int i = 0; i < started; i++)
 		px_worker_stop(&px.workers[i]);
@@ -546,6 +583,8 @@ out:
 		px_worker_destroy(&px.workers[i]);
 	free(px.workers);
 	px_admin_close(&adm);
+	px_control_close(&ctl);
+	px_names_free(&px.names);
 	px_snapshot_put(px.current);
 	if (ifd >= 0)
 		close(ifd);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/log.h"
+#include "proxy/metrics.h"
 #include "proxy/reload.h"
 #include "proxy/snapshot.h"
 #include "proxy/worker.h"
@@ -42,6 +43,7 @@ int px_reload(struct px_proxy *px, const char *path, uint64_t version, const cha
 		px_worker_publish(&px->workers[i], s);
 	px_snapshot_put(px->current);
 	px->current = s;
+	px_metrics_sync_names(px);
 	*changed = true;
 	pr_info("%s: snapshot version %" PRIu64 " in force: %zu objects, %zu frontends", why,
 		s->version, s->nobjects, s->nfe);

@@ -28,6 +28,8 @@
 #include "model/objects-t.h"
 #include "proxy/access_log.h"
 #include "proxy/http1-t.h"
+#include "proxy/names.h"
+#include "proxy/rq_metrics-t.h"
 #include "proxy/snapshot-t.h"
 #include "proxy/stats-t.h"
 
@@ -45,6 +47,12 @@
 #define PX_XBUF_CACHE 64
 /* How often a worker looks for expired timers. */
 #define PX_TICK_MS 250
+/* Request metric series per worker (--max-request-series), and how long one no request
+ * updated is kept (--request-series-idle): rq_metrics-t.h. */
+#define PX_RQM_MAX_DEFAULT 4096
+#define PX_RQM_IDLE_DEFAULT_MS 600000
+/* How often a worker evicts idle series. */
+#define PX_RQM_SWEEP_MS 1000
 
 struct px_listen {
 	struct sockaddr_storage sa;
@@ -67,6 +75,8 @@ struct px_config {
 	bool has_fallback;
 	int access_log_fd; /* -1: none */
 	enum px_log_format log_format;
+	unsigned int max_request_series; /* per worker */
+	unsigned int request_series_idle_ms;
 };
 
 /* What an epoll event's data points to: every such object starts with one. */
@@ -93,6 +103,7 @@ struct px_up;
 
 struct px_worker {
 	struct px_stats stats; /* written only by this worker */
+	struct px_rqm rqm; /* request metrics: written only by this worker */
 	unsigned int id;
 	pthread_t thread;
 	const struct px_config *cfg;
@@ -140,6 +151,7 @@ struct px_proxy {
 	uint64_t reloads_ok, reloads_failed;
 	char last_error[1024];
 	bool ready;
+	struct px_names names; /* request metrics' names (main thread) */
 };
 
 #endif /* SLUICE_PROXY_WORKER_T_H */

@@ -22,6 +22,7 @@
 #include "proxy/upstream.h"
 #include "proxy/conn_limit.h"
 #include "proxy/lb.h"
+#include "proxy/rq_metrics.h"
 #include "proxy/worker.h"
 
 /* Access log bytes buffered per round; lines are written in pieces of at most this,
@@ -212,6 +213,11 @@ int px_worker_init(struct px_worker *w, unsigned int id, const struct px_config 
 		errno = ENOMEM;
 		goto fail;
 	}
+	if (px_rqm_init(&w->rqm,
+			cfg->max_request_series ? cfg->max_request_series : PX_RQM_MAX_DEFAULT)) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	w->rnd_used = sizeof(w->rnd);
 	w->xs = (uint64_t)clock_ms(CLOCK_REALTIME) * 0x9e3779b97f4a7c15ull + id + 1;
 	return 0;
@@ -292,7 +298,7 @@ static void *worker_main(void *arg)
 {
 	struct px_worker *w = arg;
 	struct epoll_event evs[256];
-	int64_t last_tick = 0;
+	int64_t last_tick = 0, last_sweep = 0;
 
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		int n = epoll_wait(w->epfd, evs, 256, PX_TICK_MS);
@@ -318,6 +324,13 @@ static void *worker_main(void *arg)
 			px_pools_sweep(w, NULL);
 			px_conn_reap(w);
 			px_up_reap(w);
+		}
+		if (w->now_ms - last_sweep >= PX_RQM_SWEEP_MS) {
+			last_sweep = w->now_ms;
+			px_rqm_evict(&w->rqm,
+				     w->now_ms - (int64_t)(w->cfg->request_series_idle_ms
+								   ? w->cfg->request_series_idle_ms
+								   : PX_RQM_IDLE_DEFAULT_MS));
 		}
 		if (w->loglen)
 			log_flush(w);
@@ -403,6 +416,7 @@ void px_worker_destroy(struct px_worker *w)
 	}
 	free(w->log);
 	w->log = NULL;
+	px_rqm_free(&w->rqm);
 	while (w->nxbufs)
 		free(w->xbufs[--w->nxbufs]);
 }
