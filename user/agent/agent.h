@@ -41,6 +41,13 @@ struct sl_agent {
 	const char *proxy_cgroup;
 	const char *proxy_control; /* --proxy-control: the proxy's control socket, or NULL */
 	int proxy_err; /* the last answer of the proxy's metrics (0: up), to log changes */
+	struct { /* proxy_push.h */
+		uint64_t version; /* of the desired state */
+		uint64_t acked; /* the proxy's, as last seen */
+		uint64_t pushes; /* snapshots the proxy took */
+		int err; /* of the last push or version check (0: in force) */
+		char msg[256];
+	} push;
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;

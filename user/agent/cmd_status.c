@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /* sluicectl status: programs and where they are attached, map fill, features, versions. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -96,6 +98,22 @@ void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
 	sl_buf_printf(&r->out, "applies: %llu ok, %llu rejected; last took %llu us\n",
 		      (unsigned long long)a->applies, (unsigned long long)a->apply_failures,
 		      (unsigned long long)a->last_apply_us);
+	if (!a->proxy.port)
+		sl_buf_printf(&r->out, "proxy: none (L7 configuration is refused)\n");
+	else if (!a->proxy_control)
+		sl_buf_printf(&r->out,
+			      "proxy: steered to port %u; no --proxy-control (not pushed)\n",
+			      ntohs(a->proxy.port));
+	else if (!a->applies)
+		sl_buf_printf(&r->out, "proxy: nothing applied yet\n");
+	else if (!a->push.err && a->push.acked == a->push.version)
+		sl_buf_printf(&r->out, "proxy: version %" PRIu64 " in force (%" PRIu64 " pushes)\n",
+			      a->push.version, a->push.pushes);
+	else
+		sl_buf_printf(&r->out,
+			      "proxy: version %" PRIu64 " NOT in force (proxy has %" PRIu64
+			      "): %s\n",
+			      a->push.version, a->push.acked, a->push.msg);
 	if (!sl_dp_read_stats(dp, stats)) {
 		sl_buf_printf(&r->out, "counters:\n");
 		for (int s = 0; s < SL_STAT__MAX; s++)

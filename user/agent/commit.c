@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "agent/agent.h"
+#include "agent/proxy_push.h"
 #include "common/log.h"
 #include "proxy/route_check.h"
 
@@ -140,6 +141,7 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 	sl_pod_tc_reconcile(&a->podtc, &a->authz);
 	if (new_warnings)
 		sl_buf_printf(err, "%s", a->authz.warnings);
+	sl_proxy_push_changed(a, err);
 	/* Compiling and persisting a large state frees as much as it allocates: give the
 	 * free pages back rather than keep the peak as resident memory. */
 	malloc_trim(0);

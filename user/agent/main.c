@@ -28,6 +28,7 @@
 #endif
 
 #include "agent/agent.h"
+#include "agent/proxy_push.h"
 #include "common/log.h"
 #include "common/proto.h"
 #include "model/objects.h"
@@ -228,6 +229,7 @@ static int run(struct sl_agent *a)
 			} else if (second_passed()) {
 				sl_identity_sync(&a->id, &a->store);
 				evict_flow_keys(a);
+				sl_proxy_push_sync(a);
 			}
 			sl_metrics_handle(a, p + PFD__FIXED + nsub, nmet); /* idle timeouts */
 			continue;
@@ -579,6 +581,7 @@ int main(int argc, char **argv)
 	}
 	if (a.dpo.telemetry && sl_tel_open(&a.tel, &a, a.dp.events_fd, 8192))
 		pr_warn("flow events are not available: %s", strerror(errno));
+	sl_proxy_push_init(&a);
 	err = sl_persist_load(&a);
 	if (err)
 		goto out;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The control socket (control-t.h). */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,20 @@
 #include "common/log.h"
 #include "proxy/control.h"
 #include "proxy/metrics.h"
+#include "proxy/reload.h"
+#include "proxy/worker-t.h"
 
 static int cmd_metrics(struct px_proxy *px, const char *args, struct sl_buf *out);
 static int cmd_help(struct px_proxy *px, const char *args, struct sl_buf *out);
+static int cmd_version(struct px_proxy *px, const char *args, struct sl_buf *out);
+static int cmd_snapshot(struct px_proxy *px, const char *args, struct sl_buf *out);
 
 static const struct px_ctl_cmd cmds[] = {
 	{ "metrics", cmd_metrics, "the Prometheus text of the request metrics and counters" },
+	{ "version", cmd_version, "the snapshot version in force: version N digest HEX" },
+	{ "snapshot", cmd_snapshot,
+	  "snapshot VERSION PATH: build PATH (the agent's object stream) and put it in force "
+	  "as VERSION (not older than the one in force); answers version N" },
 	{ "help", cmd_help, "this list" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -37,6 +46,41 @@ static int cmd_metrics(struct px_proxy *px, const char *args, struct sl_buf *out
 		sl_buf_printf(out, "rendering the metrics: %s", strerror(-err));
 	}
 	return err;
+}
+
+static int cmd_version(struct px_proxy *px, const char *args, struct sl_buf *out)
+{
+	if (*args) {
+		sl_buf_printf(out, "version takes no arguments");
+		return -EINVAL;
+	}
+	sl_buf_printf(out, "version %" PRIu64 " digest %016" PRIx64 "\n", px->current->version,
+		      px->current->digest);
+	return 0;
+}
+
+static int cmd_snapshot(struct px_proxy *px, const char *args, struct sl_buf *out)
+{
+	char err[1024] = "", why[64];
+	unsigned long long v;
+	bool changed;
+	char *end;
+	int r;
+
+	errno = 0;
+	v = strtoull(args, &end, 10);
+	if (errno || end == args || *end != ' ' || !v || end[1] != '/') {
+		sl_buf_printf(out, "usage: snapshot VERSION /ABSOLUTE/PATH (VERSION > 0)");
+		return -EINVAL;
+	}
+	snprintf(why, sizeof(why), "agent push %llu", v);
+	r = px_reload(px, end + 1, (uint64_t)v, why, &changed, err, sizeof(err));
+	if (r) {
+		sl_buf_printf(out, "%s", err);
+		return r;
+	}
+	sl_buf_printf(out, "version %" PRIu64 "\n", px->current->version);
+	return 0;
 }
 
 static int cmd_help(struct px_proxy *px, const char *args, struct sl_buf *out)
