@@ -39,6 +39,11 @@ struct sl_agent {
 	const char *root_ns; /* --root-namespace */
 	struct sl_proxy proxy; /* --proxy-addr, --proxy-addr6, --proxy-cgroup */
 	const char *proxy_cgroup;
+	/* --proxy-sources (or its default): what the authorization lets into every pod */
+	const char **proxy_src;
+	size_t nproxy_src;
+	char *proxy_src_text; /* the strings of proxy_src point into it */
+	bool proxy_src_set;
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;

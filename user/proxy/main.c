@@ -55,6 +55,10 @@ static void usage(FILE *f)
 		"                         if they had dialed IP:PORT, instead of refusing them\n"
 		"                         (for tests and benchmarks without the kernel handoff)\n"
 		"  --node NAME            this node (internalTrafficPolicy Local, source routes)\n"
+		"  --trust-domain NAME    trust domain of workload principals, as the agent's\n"
+		"                         (default cluster.local)\n"
+		"  --root-namespace NS    AuthorizationPolicies here apply to every namespace\n"
+		"                         (default istio-system)\n"
 		"                         (default: the host name)\n"
 		"  --access-log PATH|-    one line per request, appended to PATH or on stdout\n"
 		"                         (default: none)\n"
@@ -193,7 +197,8 @@ static void reload(struct px_proxy *px, const char *why)
 	char err[1024] = "";
 	int r;
 
-	r = px_snapshot_load(px->config_path, px->cfg.node, px->next_version, &s, err, sizeof(err));
+	r = px_snapshot_load_opts(px->config_path, &px->snap_opts, px->next_version, &s, err,
+				  sizeof(err));
 	if (r) {
 		px->reloads_failed++;
 		snprintf(px->last_error, sizeof(px->last_error), "%s", err);
@@ -296,6 +301,8 @@ int main(int argc, char **argv)
 		{ "workers", required_argument, NULL, 'w' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "node", required_argument, NULL, 'n' },
+		{ "trust-domain", required_argument, NULL, 'T' },
+		{ "root-namespace", required_argument, NULL, 'R' },
 		{ "fallback-dst", required_argument, NULL, 'D' },
 		{ "access-log", required_argument, NULL, 'A' },
 		{ "access-log-format", required_argument, NULL, 'F' },
@@ -355,6 +362,20 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			cfg->node = optarg;
+			break;
+		case 'T':
+			if (!*optarg || strchr(optarg, '/')) {
+				pr_err("--trust-domain: '%s' is not a trust domain name", optarg);
+				return 2;
+			}
+			cfg->trust_domain = optarg;
+			break;
+		case 'R':
+			if (!*optarg) {
+				pr_err("--root-namespace: empty");
+				return 2;
+			}
+			cfg->root_ns = optarg;
 			break;
 		case 'D': {
 			struct px_listen fl;
@@ -479,8 +500,11 @@ int main(int argc, char **argv)
 
 	px.next_version = 1;
 	if (px.config_path) {
-		if (px_snapshot_load(px.config_path, cfg->node, px.next_version, &px.current, err,
-				     sizeof(err))) {
+		px.snap_opts = (struct px_snapshot_opts){ .node = cfg->node,
+							  .trust_domain = cfg->trust_domain,
+							  .root_ns = cfg->root_ns };
+		if (px_snapshot_load_opts(px.config_path, &px.snap_opts, px.next_version,
+					  &px.current, err, sizeof(err))) {
 			pr_err("--config: %s", err);
 			goto out;
 		}

@@ -58,6 +58,7 @@ struct px_config {
 	size_t nlisten;
 	unsigned int workers;
 	const char *node; /* for internalTrafficPolicy Local and source routes */
+	const char *trust_domain, *root_ns; /* authorization (authz_http-t.h); NULL: defaults */
 	unsigned int header_timeout_ms, idle_timeout_ms, connect_timeout_ms;
 	struct sl_h1_limits limits;
 	/* --fallback-dst: what a connection without an original destination is taken to
@@ -132,6 +133,7 @@ struct px_proxy {
 	unsigned int nworkers;
 	struct px_snapshot *current; /* main thread only */
 	const char *config_path; /* NULL: no --config, the empty snapshot */
+	struct px_snapshot_opts snap_opts; /* how --config is built */
 	uint64_t next_version;
 	uint64_t reloads_ok, reloads_failed;
 	char last_error[1024];

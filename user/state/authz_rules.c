@@ -353,6 +353,19 @@ static size_t rule_http_fields(const struct sl_authz_rule *r, struct sl_buf *b)
 	return n;
 }
 
+bool sl_authz_policy_http(const struct sl_object *ap)
+{
+	for (size_t i = 0; i < ap->ap.nrules; i++) {
+		struct sl_buf names = {};
+		size_t n = rule_http_fields(&ap->ap.rules[i], &names);
+
+		sl_buf_free(&names);
+		if (n)
+			return true;
+	}
+	return false;
+}
+
 static int rule_build(struct az_ctx *ctx, const struct sl_authz_rule *r, struct az_rule *out)
 {
 	size_t nc = 0;
