@@ -116,8 +116,9 @@ static bool slice_eq(struct sl_str s, const char *v, size_t vl, bool icase)
 	return s.len == vl && (icase ? !strncasecmp(s.p, v, vl) : !memcmp(s.p, v, vl));
 }
 
-/* Istio's string match on a slice: "*" any non-empty, "abc*" prefix, "*abc" suffix,
- * else exact (a lone '*' elsewhere is a literal). */
+/* Istio's string match on a slice (pkg/security/authz/matcher StringMatcher): "*" any
+ * non-empty value, "*abc" a suffix, else "abc*" a prefix, else exact; any other '*'
+ * is a literal ("*a*" is the suffix "a*"). */
 static bool str_match(const char *pat, struct sl_str v, bool icase)
 {
 	size_t pl = strlen(pat);
@@ -125,10 +126,10 @@ static bool str_match(const char *pat, struct sl_str v, bool icase)
 
 	if (pl == 1 && pat[0] == '*')
 		return v.len > 0;
-	if (pl > 1 && pat[pl - 1] == '*' && strchr(pat, '*') == pat + pl - 1)
-		return v.len >= pl - 1 && !ncmp(pat, v.p, pl - 1);
-	if (pl > 1 && pat[0] == '*' && !strchr(pat + 1, '*'))
+	if (pat[0] == '*')
 		return v.len >= pl - 1 && !ncmp(pat + 1, v.p + v.len - (pl - 1), pl - 1);
+	if (pl && pat[pl - 1] == '*')
+		return v.len >= pl - 1 && !ncmp(pat, v.p, pl - 1);
 	return slice_eq(v, pat, pl, icase);
 }
 
@@ -144,7 +145,9 @@ bool px_authz_host_match(const char *pattern, struct sl_str a)
 
 	if (str_match(pattern, a, true))
 		return true;
-	if (strchr(pattern, ':') || !a.len)
+	/* A value with its own port ("h:80", "[v6]:80") is matched as written. */
+	if (!a.len ||
+	    (pattern[0] == '[' ? strstr(pattern, "]:") != NULL : strchr(pattern, ':') != NULL))
 		return false;
 	/* "host:port", "[v6]:port": the host without the port. */
 	colon = memrchr(a.p, ':', a.len);
