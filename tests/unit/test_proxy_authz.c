@@ -23,6 +23,7 @@
 #include "proxy/snapshot.h"
 #include "state/compile.h"
 #include "state/store.h"
+#include "test_files.h"
 
 /* ---- path normalization ------------------------------------------------------------ */
 
@@ -514,26 +515,22 @@ static void t_deny_before_allow_audit_dry_run(void **state)
 
 static struct px_snapshot *build_compat(const char *name, char *err, size_t len)
 {
-	char path[256];
-	struct sl_buf file = {}, b = {};
+	char path[512];
+	struct sl_buf b = {};
 	struct px_snapshot_opts o = { .node = "n1" };
 	struct px_snapshot *s = NULL;
-	FILE *f;
-	char chunk[4096];
-	size_t n;
+	size_t flen;
+	char *text;
 
-	snprintf(path, sizeof(path), "../shared/compat/istio-authz/%s-in.yaml", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("%s: cannot open", path);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)))
-		sl_buf_append(&file, chunk, n);
-	fclose(f);
+	snprintf(path, sizeof(path), "%s/../shared/compat/istio-authz/%s-in.yaml", srcdir(), name);
+	text = read_file(path, &flen);
+	if (!text)
+		fail_msg("%s: cannot read", path);
 	sl_buf_printf(&b, "%s", pods);
-	sl_buf_append(&b, file.p, file.len);
+	sl_buf_append(&b, text, flen);
 	if (px_snapshot_build_opts(path, b.p, b.len, &o, 1, &s, err, len))
 		s = NULL;
-	sl_buf_free(&file);
+	free(text);
 	sl_buf_free(&b);
 	return s;
 }
