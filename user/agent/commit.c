@@ -71,6 +71,7 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 				       .trust_domain = a->trust_domain,
 				       .root_ns = a->root_ns,
 				       .max_entries = a->dpo.max_policy_entries,
+				       .l7 = a->proxy.port != 0,
 				       .proxy_src = a->proxy_src,
 				       .nproxy_src = a->nproxy_src };
 	bool flipped, new_warnings;

@@ -58,37 +58,87 @@ static int set_add(struct px_authz_set *a, const struct sl_object *ap)
 					  : set_push(&a->allow, &a->nallow, ap);
 }
 
-int px_authz_index(const struct sl_store *st, const char *root_ns, struct sl_htab *idx)
+/* The AuthorizationPolicies of one namespace. */
+struct ns_list {
+	const struct sl_object **v;
+	size_t n;
+};
+
+static void ns_index_free(struct sl_htab *by_ns)
 {
 	size_t it = 0;
 	void *val;
 
-	while (sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
+	while (sl_htab_next(by_ns, &it, NULL, NULL, &val)) {
+		free(((struct ns_list *)val)->v);
+		free(val);
+	}
+	sl_htab_free(by_ns);
+}
+
+/* Adds the policies of list l that select pod to its set (created in idx when needed). */
+static int pod_add(struct sl_htab *idx, const struct sl_object *pod, const struct ns_list *l,
+		   const char *root_ns, struct px_authz_set **a)
+{
+	for (size_t i = 0; l && i < l->n; i++) {
+		if (!sl_authz_selects(l->v[i], pod, root_ns))
+			continue;
+		if (!*a) {
+			*a = calloc(1, sizeof(**a));
+			if (!*a || sl_htab_put(idx, &pod, sizeof(pod), *a, NULL)) {
+				set_free(*a);
+				return -ENOMEM;
+			}
+		}
+		if (set_add(*a, l->v[i]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+int px_authz_index(const struct sl_store *st, const char *root_ns, struct sl_htab *idx)
+{
+	struct sl_htab by_ns = {};
+	const struct ns_list *root;
+	size_t it = 0;
+	void *val;
+	int ret = 0;
+
+	/* Policies by namespace: a pod only looks at its own and the root namespace's. */
+	while (!ret && sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
+		const struct sl_object *ap = val;
+		const char *ns = ap->meta.ns;
+		struct ns_list *l;
+
+		if (ap->kind != SL_KIND_AUTHORIZATION_POLICY)
+			continue;
+		l = sl_htab_get(&by_ns, ns, strlen(ns));
+		if (!l) {
+			l = calloc(1, sizeof(*l));
+			if (!l || sl_htab_put(&by_ns, ns, strlen(ns), l, NULL)) {
+				free(l);
+				ret = -ENOMEM;
+				break;
+			}
+		}
+		ret = set_push(&l->v, &l->n, ap);
+	}
+	root = root_ns ? sl_htab_get(&by_ns, root_ns, strlen(root_ns)) : NULL;
+	it = 0;
+	while (!ret && by_ns.used && sl_htab_next(&st->objs, &it, NULL, NULL, &val)) {
 		const struct sl_object *pod = val;
+		const struct ns_list *own;
 		struct px_authz_set *a = NULL;
-		size_t jt = 0;
-		void *pv;
 
 		if (pod->kind != SL_KIND_POD)
 			continue;
-		while (sl_htab_next(&st->objs, &jt, NULL, NULL, &pv)) {
-			const struct sl_object *ap = pv;
-
-			if (ap->kind != SL_KIND_AUTHORIZATION_POLICY ||
-			    !sl_authz_selects(ap, pod, root_ns))
-				continue;
-			if (!a) {
-				a = calloc(1, sizeof(*a));
-				if (!a || sl_htab_put(idx, &pod, sizeof(pod), a, NULL)) {
-					set_free(a);
-					return -ENOMEM;
-				}
-			}
-			if (set_add(a, ap))
-				return -ENOMEM;
-		}
+		own = sl_htab_get(&by_ns, pod->meta.ns, strlen(pod->meta.ns));
+		ret = pod_add(idx, pod, own, root_ns, &a);
+		if (!ret && root != own)
+			ret = pod_add(idx, pod, root, root_ns, &a);
 	}
-	return 0;
+	ns_index_free(&by_ns);
+	return ret;
 }
 
 void px_authz_index_free(struct sl_htab *idx)

@@ -877,7 +877,7 @@ int sl_authz_compile(const struct sl_store *st, const struct sl_authz_opts *o,
 {
 	const struct sl_object **pods = NULL, **aps = NULL;
 	struct sl_htab ident_idx = {}, cls_idx = {}, grp_idx = {}, by_ns = {};
-	struct az_state s = { .o = o };
+	struct az_state s = { .o = o, .ctx = { .l7 = o->l7 } };
 	struct sig g = {}, pol = {};
 	bool *cls_local = NULL;
 	size_t npods = 0, naps = 0;

@@ -84,6 +84,9 @@ struct sl_authz_opts {
 	const char *const *proxy_src;
 	size_t nproxy_src;
 	bool explain; /* fill out->explain (golden tests, describe) */
+	/* A node proxy takes L7 Services: the warnings about HTTP fields say that only
+	 * the kernel's part of the enforcement (pod IPs dialled directly) reads them as TCP. */
+	bool l7;
 };
 
 /* Fills out (zeroed by the caller). Returns 0, or -EINVAL / -E2BIG / -ENOMEM with a
