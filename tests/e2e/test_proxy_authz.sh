@@ -14,7 +14,9 @@
 #    the proxy (the kernel lets the proxy's source in; the proxy judges with the
 #    client's identity: other gets 403), while the same backend's pod IP dialled
 #    directly is still judged by the kernel (sleep passes, other does not), and the
-#    HTTP-rule backend's pod IP gives no access at all (Istio's TCP reading).
+#    HTTP-rule backend's pod IP gives no access at all (Istio's TCP reading);
+#  - a VirtualService route's rewrite and header operations are what the destination's
+#    policies see (as Istio's server-side check sees the client side's rewrites).
 # TB_* variables come from the testbed env file (tb_env).
 # shellcheck disable=SC2154
 # shellcheck source=tests/e2e/lib.sh
@@ -42,6 +44,7 @@ chmod 0755 "$T_TMP"
 
 HTTPBIN4=10.96.6.10
 SECURE4=10.96.6.20
+LEGACY4=10.96.6.30
 P3=$TB_POD_node1_p3_IP4
 P4=$TB_POD_node1_p4_IP4
 
@@ -70,6 +73,13 @@ kind: Service
 metadata: {name: secure, namespace: default}
 spec:
   clusterIP: $SECURE4
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: legacy, namespace: default}
+spec:
+  clusterIP: $LEGACY4
   ports: [{name: http, port: 80, targetPort: 8080}]
 ---
 EOT
@@ -130,6 +140,21 @@ spec:
   http:
   - route:
     - destination: {host: secure}
+---
+# legacy: /v1/... is httpbin's /..., with the token the route adds.
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: legacy, namespace: default}
+spec:
+  hosts: [legacy]
+  http:
+  - match: [{uri: {prefix: /v1/}}]
+    rewrite: {uri: /}
+    headers:
+      request:
+        set: {x-token: letmein}
+    route:
+    - destination: {host: httpbin, port: {number: 80}}
 EOT
 }
 
@@ -274,6 +299,14 @@ bad_path() {
 t_run "raw socket: an escaped slash (%2F) is refused with 400, nothing forwarded" bad_path '/public/x%2F..%2Fadmin-esc1' admin-esc1
 t_run "raw socket: an escaped backslash (%5c) is refused with 400" bad_path '/public/x%5c..%5cadmin-esc2' admin-esc2
 t_run "raw socket: %00 is refused with 400" bad_path '/public/nul%00-esc3' esc3
+
+# --- what the destination's policies see ----------------------------------------------
+t_begin "through a route: other's /v1/id is httpbin's /id with the route's x-token: allowed"
+out=$(body $OTHER "http://$LEGACY4/v1/id")
+assert_eq "$out" "id=httpbin" && t_pass
+t_run "through a route: /v1/admin is rewritten to /admin: denied" expect_code 403 $OTHER "http://$LEGACY4/v1/admin"
+t_run "through a route: /v1/../admin is normalized first (no /v1/ prefix): no route" expect_code 404 $OTHER \
+	--path-as-is "http://$LEGACY4/v1/../admin"
 
 # --- the kernel and the proxy's sources ------------------------------------------------
 t_run "secure through the proxy: sleep is allowed (L4 rule, the client's principal)" expect_code 200 $SLEEP "http://$SECURE4/id"

@@ -18,9 +18,11 @@
 #include "common/buf.h"
 #include "model/objects.h"
 #include "proxy/authz_http.h"
+#include "proxy/http1.h"
 #include "proxy/path_norm.h"
 #include "config/decode.h"
 #include "proxy/snapshot.h"
+#include "proxy/worker-t.h"
 #include "state/compile.h"
 #include "state/store.h"
 #include "test_files.h"
@@ -511,6 +513,50 @@ static void t_deny_before_allow_audit_dry_run(void **state)
 	px_snapshot_put(s);
 }
 
+/* The proxy judges the head it forwards (rewrites and header operations applied), and
+ * counts what it decided. */
+static void t_request_as_forwarded(void **state)
+{
+	struct px_snapshot *s = build(
+		"apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+		"metadata: {name: token, namespace: foo}\n"
+		"spec:\n  selector: {matchLabels: {app: httpbin}}\n  rules:\n"
+		"  - when:\n    - key: request.headers[x-token]\n      values: [letmein]\n"
+		"---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n"
+		"metadata: {name: no-admin, namespace: foo}\n"
+		"spec:\n  selector: {matchLabels: {app: httpbin}}\n  action: DENY\n  rules:\n"
+		"  - to:\n    - operation: {paths: [\"/admin*\"], hosts: [rewritten.example]}\n",
+		NULL);
+	static const char ok[] = "GET /v1/x HTTP/1.1\r\nhost: h\r\nx-token: letmein\r\n\r\n";
+	static const char admin[] =
+		"GET /admin?q HTTP/1.1\r\nhost: Rewritten.Example:80\r\nx-token: letmein\r\n\r\n";
+	struct px_config cfg = { 0 };
+	struct px_worker w = { 0 };
+	struct px_ep ep = { 0 };
+	struct sl_ip peer = ip(CLIENT), pod = ip(HTTPBIN);
+	struct req r;
+
+	sl_h1_limits_default(&cfg.limits);
+	w.cfg = &cfg;
+	memcpy(ep.addr, pod.b, 16);
+	ep.port = 8080;
+	mkreq(&r, CLIENT, HTTPBIN, 8080, "GET", "h", "/id", NULL);
+	/* As received the request has no token; as forwarded it has. */
+	assert_true(px_authz_request(&w, s, &peer, &ep, ok, strlen(ok), &r.m));
+	assert_false(px_authz_request(&w, s, &peer, &ep, admin, strlen(admin), &r.m));
+	/* A head that cannot be read back: the request as received is judged. */
+	assert_false(px_authz_request(&w, s, &peer, &ep, "junk", 4, &r.m));
+	assert_int_equal(w.stats.v[PX_ST_RBAC_ALLOWED], 1);
+	assert_int_equal(w.stats.v[PX_ST_RBAC_DENIED], 2);
+	/* No policy selects web: nothing judged, nothing counted. */
+	pod = ip(WEB);
+	memcpy(ep.addr, pod.b, 16);
+	assert_true(px_authz_request(&w, s, &peer, &ep, "junk", 4, &r.m));
+	assert_int_equal(w.stats.v[PX_ST_RBAC_ALLOWED], 1);
+	free(w.az_fields);
+	px_snapshot_put(s);
+}
+
 /* ---- Istio's builder inputs ------------------------------------------------------------- */
 
 static struct px_snapshot *build_compat(const char *name, char *err, size_t len)
@@ -777,6 +823,7 @@ int main(void)
 		cmocka_unit_test(t_sources),
 		cmocka_unit_test(t_when),
 		cmocka_unit_test(t_deny_before_allow_audit_dry_run),
+		cmocka_unit_test(t_request_as_forwarded),
 		cmocka_unit_test(t_compat),
 		cmocka_unit_test(t_compat_all),
 		cmocka_unit_test(t_handoff),

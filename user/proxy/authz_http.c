@@ -15,6 +15,7 @@
 #include "model/objects.h"
 #include "proxy/authz_http.h"
 #include "common/log.h"
+#include "proxy/http1.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/worker-t.h"
@@ -536,20 +537,47 @@ const struct px_authz_set *px_authz_set_of(const struct px_snapshot *s, const st
 	return pod ? sl_htab_get(&s->authz, &pod, sizeof(pod)) : NULL;
 }
 
+/* Reads back the head the proxy wrote for upstream, with the worker's field storage;
+ * false when it cannot. */
+static bool forwarded(struct px_worker *w, const char *head, size_t len, struct sl_h1_head *h)
+{
+	size_t want = w->cfg->limits.max_fields + 64;
+	struct sl_h1_limits lim;
+	struct sl_h1_parser p;
+
+	if (w->naz_fields < want) {
+		struct sl_http_field *f = realloc(w->az_fields, want * sizeof(*f));
+
+		if (!f)
+			return false;
+		w->az_fields = f;
+		w->naz_fields = want;
+	}
+	sl_h1_limits_default(&lim);
+	lim.max_head = len > 16 ? len : 16;
+	lim.max_uri = len ? len : 1;
+	lim.max_fields = w->naz_fields;
+	return !sl_h1_parser_init(&p, SL_H1_REQUEST, &lim, w->az_fields, w->naz_fields) &&
+	       !sl_h1_parse_head(&p, head, len, h);
+}
+
 bool px_authz_request(struct px_worker *w, const struct px_snapshot *s, const struct sl_ip *peer,
-		      const struct px_ep *ep, const struct sl_http_msg *m)
+		      const struct px_ep *ep, const char *head, size_t len,
+		      const struct sl_http_msg *m)
 {
 	struct sl_ip dst = ep_ip(ep);
-	const char *q = m->path.len ? memchr(m->path.p, '?', m->path.len) : NULL;
-	struct px_authz_req rq = {
-		.src = peer,
-		.dst = &dst,
-		.dst_port = ep->port,
-		.m = m,
-		.path = { m->path.p, q ? (size_t)(q - m->path.p) : m->path.len },
-	};
+	struct sl_h1_head fh;
+	struct px_authz_req rq = { .src = peer, .dst = &dst, .dst_port = ep->port };
 	struct px_authz_result res;
+	const char *q;
 
+	if (!px_authz_set_of(s, ep))
+		return true;
+	if (forwarded(w, head, len, &fh))
+		m = &fh.msg;
+	q = m->path.len ? memchr(m->path.p, '?', m->path.len) : NULL;
+	rq.m = m;
+	rq.path = (struct sl_str){ m->path.p, q ? (size_t)(q - m->path.p) : m->path.len };
 	if (!px_authz_check(s, &rq, &res))
 		return true;
 	if (res.audit)

@@ -27,10 +27,15 @@ struct px_ep;
  * endpoints with the same set give every request the same verdict. */
 const struct px_authz_set *px_authz_set_of(const struct px_snapshot *s, const struct px_ep *ep);
 
-/* Judges request m (its path normalized) from peer to endpoint ep for worker w: counts
- * it (rbac_* stats) and logs a denial at debug level. Returns true when it may go. */
+/* Judges the request from peer to endpoint ep for worker w as the endpoint will receive
+ * it: the head in head[0, len) as forwarded (path normalized, the route's rewrites and
+ * header operations applied), which is read back; m, the request as received (path
+ * normalized), is judged instead only if that head cannot be read (more fields than
+ * storage: never with the proxy's own limits). Counts it (rbac_* stats) and logs a
+ * denial at debug level. Returns true when it may go. */
 bool px_authz_request(struct px_worker *w, const struct px_snapshot *s, const struct sl_ip *peer,
-		      const struct px_ep *ep, const struct sl_http_msg *m);
+		      const struct px_ep *ep, const char *head, size_t len,
+		      const struct sl_http_msg *m);
 
 /* Istio's `paths` match of one value: exact, "prefix*", "*suffix", "*" (any non-empty),
  * and path templates with {*} (one segment) and {**} (the rest, any segments). */

@@ -702,7 +702,7 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *received)
 	c->ep = route.ep;
 	/* The destination workload's AuthorizationPolicies (authz_http-t.h). */
 	c->azset = px_authz_set_of(c->view->s, &c->ep);
-	if (!px_authz_request(w, c->view->s, &c->peer, &c->ep, m)) {
+	if (!px_authz_request(w, c->view->s, &c->peer, &c->ep, c->uh.p, c->uh.len, m)) {
 		local_reply(c, 403, PX_F_RBAC, "RBAC: access denied");
 		return 1;
 	}

@@ -94,6 +94,10 @@ struct px_up;
 
 struct px_worker {
 	struct px_stats stats; /* written only by this worker */
+	/* Field storage for reading back a forwarded request head (authz_http.c), made
+	 * on first use; freed with the worker. */
+	struct sl_http_field *az_fields;
+	size_t naz_fields;
 	unsigned int id;
 	pthread_t thread;
 	const struct px_config *cfg;
