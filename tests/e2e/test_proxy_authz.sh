@@ -44,6 +44,7 @@ chmod 0755 "$T_TMP"
 
 HTTPBIN4=10.96.6.10
 SECURE4=10.96.6.20
+SECURE6=fd00:10:96::6:14
 LEGACY4=10.96.6.30
 P3=$TB_POD_node1_p3_IP4
 P4=$TB_POD_node1_p4_IP4
@@ -72,7 +73,7 @@ apiVersion: v1
 kind: Service
 metadata: {name: secure, namespace: default}
 spec:
-  clusterIP: $SECURE4
+  clusterIPs: [$SECURE4, "$SECURE6"]
   ports: [{name: http, port: 80, targetPort: 8080}]
 ---
 apiVersion: v1
@@ -84,8 +85,10 @@ spec:
 ---
 EOT
 	tb endpointslice --service default/httpbin --port http:8080/TCP node1-p3
-	echo "---"
-	tb endpointslice --service default/secure --port http:8080/TCP node1-p4
+	for fam in 4 6; do
+		echo "---"
+		tb endpointslice --service default/secure --family "$fam" --port http:8080/TCP node1-p4
+	done
 	cat <<'EOT'
 ---
 # httpbin: HTTP rules only (no VirtualService): the policy alone hands it to the proxy.
@@ -311,6 +314,8 @@ t_run "through a route: /v1/../admin is normalized first (no /v1/ prefix): no ro
 # --- the kernel and the proxy's sources ------------------------------------------------
 t_run "secure through the proxy: sleep is allowed (L4 rule, the client's principal)" expect_code 200 $SLEEP "http://$SECURE4/id"
 t_run "secure through the proxy: other gets 403 (the proxy enforces the L4 rule)" expect_code 403 $OTHER "http://$SECURE4/id"
+t_run "secure over IPv6 through the proxy: sleep is allowed (the proxy's IPv6 source)" expect_code 200 $SLEEP -g "http://[$SECURE6]/id"
+t_run "secure over IPv6 through the proxy: other gets 403" expect_code 403 $OTHER -g "http://[$SECURE6]/id"
 
 t_begin "secure's pod IP dialled directly: the kernel lets sleep in"
 out=$(body $SLEEP "http://$P4:8080/id")

@@ -65,7 +65,8 @@ static void usage(FILE *f)
 		"  --access-log-format text|json\n"
 		"                         fields: time, downstream peer, original destination,\n"
 		"                         method, authority, path, protocol, status, response\n"
-		"                         flags (UH UF UC URX UT DC NR UPE DPE), bytes received\n"
+		"                         flags (UH UF UC URX UT DC NR UPE DPE FI DI UO RBAC),\n"
+		"                         bytes received\n"
 		"                         and sent, duration ms, upstream endpoint, x-request-id\n"
 		"                         (default text). text: [TIME] \"METHOD PATH PROTOCOL\"\n"
 		"                         STATUS FLAGS RX TX MS \"AUTHORITY\" \"X-REQUEST-ID\" PEER\n"
@@ -88,7 +89,11 @@ static void usage(FILE *f)
 		"(503), UC upstream connection termination (503 before the response, else the\n"
 		"connection is cut), NR no Service for the original destination (502; 400 for a\n"
 		"connection that did not come through the handoff), UPE invalid response (502),\n"
-		"DPE invalid request (400/413/414/431/501/505), DC the client went away.\n"
+		"DPE invalid request (400/413/414/431/501/505), DC the client went away, RBAC\n"
+		"denied by an AuthorizationPolicy of the destination pod (403 \"RBAC: access\n"
+		"denied\"). Request paths are normalized before routing and authorization (dot\n"
+		"segments, unreserved escapes decoded, slashes merged); %%2F, %%5C, %%00 and bad\n"
+		"escapes are answered 400.\n"
 		"SIGHUP reloads --config; SIGTERM and SIGINT stop the proxy.\n",
 		SL_H1_MAX_HEAD_DEFAULT, SL_H1_MAX_URI_DEFAULT, SL_H1_MAX_FIELDS_DEFAULT);
 }
