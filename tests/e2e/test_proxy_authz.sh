@@ -292,6 +292,17 @@ t_begin "raw socket: /public/.%2E/x%3a is allowed as /x%3A... and normalized on 
 out=$(raw '/public/a/.%2E/b%3a')
 assert_contains "$out" "path=/public/b%3A" && t_pass
 
+t_begin "raw socket: absolute-form targets are normalized too (and one without a path is /)"
+a=$(raw 'http://httpbin/public/%2E%2E/id')
+b=$(raw 'http://httpbin')
+if assert_contains "$a" "id=httpbin" && assert_contains "$b" "HTTP/1.1 403 Forbidden"; then
+	if admin /ready >/dev/null; then
+		t_pass
+	else
+		t_fail "the proxy is gone: $(tail -3 "$T_TMP/proxy.log")"
+	fi
+fi
+
 bad_path() {
 	local out
 	out=$(raw "$1")

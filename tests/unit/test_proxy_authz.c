@@ -162,6 +162,16 @@ static void t_head_normalize(void **state)
 	assert_memory_equal(h.msg.path.p, "/admin?y", h.msg.path.len);
 	assert_int_equal(h.target.len, h.msg.path.len);
 
+	/* A normal path is never written to: here it is read-only memory, as the parser's
+	 * constant "/" for "GET http://host HTTP/1.1" is. */
+	static const char *const normal[] = { "/", "/a/b?x=/../", "/%3A/~", "*" };
+	for (size_t i = 0; i < sizeof(normal) / sizeof(normal[0]); i++) {
+		h.target = (struct sl_str){ normal[i], strlen(normal[i]) };
+		h.msg.path = h.target;
+		assert_int_equal(px_head_normalize_path(&h, &why), 0);
+		assert_int_equal(h.msg.path.len, strlen(normal[i]));
+	}
+
 	char bad[] = "/a%2fb";
 	h.target = (struct sl_str){ bad, strlen(bad) };
 	h.msg.path = h.target;

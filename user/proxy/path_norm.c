@@ -17,6 +17,15 @@ static int hexval(unsigned char c)
 	return -1;
 }
 
+/* p[i] = c, without writing when it holds c already: a path that needs no change is
+ * never written to (a parser may hand out a constant "/" for an absolute-form target
+ * without a path). */
+static inline void put(char *p, size_t i, char c)
+{
+	if (p[i] != c)
+		p[i] = c;
+}
+
 static bool unreserved(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -38,11 +47,11 @@ static long decode(char *p, size_t n, const char **why)
 			return -EINVAL;
 		}
 		if (c == '\\') {
-			p[w++] = '/';
+			put(p, w++, '/');
 			continue;
 		}
 		if (c != '%') {
-			p[w++] = (char)c;
+			put(p, w++, (char)c);
 			continue;
 		}
 		if (n - r < 3 || (hi = hexval((unsigned char)p[r + 1])) < 0 ||
@@ -61,11 +70,11 @@ static long decode(char *p, size_t n, const char **why)
 			return -EINVAL;
 		}
 		if (unreserved((unsigned char)v)) {
-			p[w++] = (char)v;
+			put(p, w++, (char)v);
 		} else {
-			p[w++] = '%';
-			p[w++] = hex[hi];
-			p[w++] = hex[lo];
+			put(p, w++, '%');
+			put(p, w++, hex[hi]);
+			put(p, w++, hex[lo]);
 		}
 	}
 	return (long)w;
@@ -91,7 +100,8 @@ static size_t remove_dots(char *p, size_t n)
 			if (last)
 				p[o++] = '/';
 		} else {
-			memmove(p + o, p + i, j - i);
+			if (o != i)
+				memmove(p + o, p + i, j - i);
 			o += j - i;
 		}
 		i = j;
@@ -108,7 +118,7 @@ static size_t merge_slashes(char *p, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		if (p[i] != '/' || !o || p[o - 1] != '/')
-			p[o++] = p[i];
+			put(p, o++, p[i]);
 	return o;
 }
 
@@ -122,7 +132,7 @@ long px_path_normalize(const char *in, size_t len, char *out, size_t cap, size_t
 	*why = NULL;
 	if (cap < len)
 		return -ENOSPC;
-	if (out != in)
+	if (out != in && len)
 		memmove(out, in, len);
 	if (!plen || out[0] != '/') {
 		/* "*", or a query without a path: nothing to normalize, nothing to check. */
@@ -134,7 +144,8 @@ long px_path_normalize(const char *in, size_t len, char *out, size_t cap, size_t
 		return d;
 	n = merge_slashes(out, remove_dots(out, (size_t)d));
 	*path_len = n;
-	memmove(out + n, out + plen, qlen);
+	if (n != plen)
+		memmove(out + n, out + plen, qlen);
 	return (long)(n + qlen);
 }
 

@@ -47,7 +47,8 @@ long px_path_normalize(const char *in, size_t len, char *out, size_t cap, size_t
 
 /* Normalizes the path of request head h where it was received (the buffer its slices
  * point into, which the caller owns), and shortens h's path (and for an origin-form
- * target, the target) to match. Returns 0, or -EINVAL with *why: answer 400. */
+ * target, the target) to match. A path that is normal already is not written to (it may
+ * be the parser's constant "/"). Returns 0, or -EINVAL with *why: answer 400. */
 int px_head_normalize_path(struct sl_h1_head *h, const char **why);
 
 #endif /* SLUICE_PROXY_PATH_NORM_H */
