@@ -41,7 +41,10 @@ bool px_authz_request(struct px_worker *w, const struct px_snapshot *s, const st
  * and path templates with {*} (one segment) and {**} (the rest, any segments). */
 bool px_authz_path_match(const char *pattern, struct sl_str path);
 /* Istio's `hosts` match of one value: case-insensitive, "prefix*", "*suffix", "*"; a
- * value without a port also matches the authority with its port removed. */
+ * value without a port also matches the authority with its port removed. Istio matches
+ * the authority only as written, so a DENY on "admin.example" is passed by a client
+ * sending "Host: admin.example:80"; here it is not (the port of the Host field takes
+ * nobody anywhere else: the connection's destination is fixed). */
 bool px_authz_host_match(const char *pattern, struct sl_str authority);
 
 #endif /* SLUICE_PROXY_AUTHZ_HTTP_H */
