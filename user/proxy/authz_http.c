@@ -12,9 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/log.h"
 #include "model/objects.h"
 #include "proxy/authz_http.h"
-#include "common/log.h"
 #include "proxy/http1.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"

@@ -144,10 +144,10 @@ struct px_conn {
 	unsigned int retries;
 	bool replayable;
 	int64_t route_deadline, try_deadline;
-	/* The endpoint whose in-flight count this try holds (LEAST_REQUEST), and a
-	 * cookie the load balancer asks the response to set (lb.h); empty: none. */
 	/* The policies the request was judged by (its endpoint's pod's; NULL: none). */
 	const struct px_authz_set *azset;
+	/* The endpoint whose in-flight count this try holds (LEAST_REQUEST), and a
+	 * cookie the load balancer asks the response to set (lb.h); empty: none. */
 	struct px_ep active_ep;
 	bool active_held;
 	char set_cookie[320];
