@@ -194,9 +194,10 @@ nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@
 	</dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
 PROXY_PID=$!
 T_BG_PIDS+=("$PROXY_PID")
-t_begin "sluice-proxy starts and reports ready"
+t_begin "sluice-proxy starts and reports ready, the policies' pods in its snapshot"
 if wait_until 10 admin /ready; then
-	t_pass
+	out=$(admin /config)
+	assert_contains "$out" "authz_pods 2" && assert_contains "$out" "trust_domain cluster.local" && t_pass
 else
 	t_fail "not ready: $(tail -5 "$T_TMP/proxy.log")"
 	exit 1
