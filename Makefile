@@ -100,6 +100,9 @@ $(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $^ $(LDLIBS_LIB)
 
+# The path normalizer is the proxy's, but reads every client's request-target.
+$(OUT)/fuzz/fuzz_path_norm: user/proxy/path_norm.c
+
 tools: $(TOOLS)
 unit: $(UNITS)
 fuzz: $(FUZZERS)

@@ -351,6 +351,40 @@ static void test_destination_ip(void **state)
 	done(&f);
 }
 
+/* --proxy-sources: the node proxy's addresses get a class of their own, allowed into
+ * every group on every port (the proxy has judged the request by every policy), while
+ * every other source keeps its verdicts; a bad address is an error. */
+static void test_proxy_sources(void **state)
+{
+	static const char *const src[] = { "10.255.0.1", "fd00:10:255::1/128" };
+	static const char *const bad[] = { "10.255.0.1/33" };
+	struct sl_authz_opts o = { .node = "n1",
+				   .trust_domain = "cluster.local",
+				   .root_ns = "istio-system",
+				   .proxy_src = src,
+				   .nproxy_src = 2 };
+	struct fixture f;
+	char err[512];
+
+	memset(&f, 0, sizeof(f));
+	apply_file(&f.st, FIX "pods.yaml", "pods.yaml");
+	apply_file(&f.st, FIX "principals-wildcards.yaml", "principals-wildcards.yaml");
+	assert_int_equal(sl_authz_compile(&f.st, &o, &f.out, err, sizeof(err)), 0);
+	assert_int_not_equal(f.out.proxy_cls, 0);
+	VERDICT(&f, "10.255.0.1", HTTPBIN, 8080, "allow");
+	VERDICT(&f, "10.255.0.1", HTTPBIN, 1, "allow");
+	VERDICT(&f, "fd00:10:255::1", HTTPBIN6, 8080, "allow");
+	VERDICT(&f, "10.255.0.2", HTTPBIN, 8080, "deny");
+	VERDICT(&f, OUTSIDER, HTTPBIN, 8080, "deny");
+	sl_authz_out_free(&f.out);
+
+	o.proxy_src = bad;
+	o.nproxy_src = 1;
+	assert_int_equal(sl_authz_compile(&f.st, &o, &f.out, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "--proxy-sources"));
+	done(&f);
+}
+
 /* ---- Istio's own builder inputs (TCP treatment of HTTP fields) --------------------- */
 
 static void test_compat_tcp_allow_both(void **state)
@@ -458,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_ipblocks_overlap),
 		cmocka_unit_test(test_audit_and_dry_run),
 		cmocka_unit_test(test_destination_ip),
+		cmocka_unit_test(test_proxy_sources),
 		cmocka_unit_test(test_compat_tcp_allow_both),
 		cmocka_unit_test(test_compat_tcp_allow_only_http),
 		cmocka_unit_test(test_compat_tcp_deny_both),

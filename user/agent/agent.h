@@ -48,6 +48,11 @@ struct sl_agent {
 		int err; /* of the last push or version check (0: in force) */
 		char msg[256];
 	} push;
+	/* --proxy-sources (or its default): what the authorization lets into every pod */
+	const char **proxy_src;
+	size_t nproxy_src;
+	char *proxy_src_text; /* the strings of proxy_src point into it */
+	bool proxy_src_set;
 
 	struct sl_datapath dp;
 	struct sl_lb_sync lb;

@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/proto.h"
 #include "model/objects.h"
+#include "state/authz.h"
 
 static void usage(FILE *f)
 {
@@ -67,6 +68,11 @@ static void usage(FILE *f)
 		"                         request metrics (istio_requests_total, ...) are served\n"
 		"                         with the agent's, sluice_proxy_up says whether it\n"
 		"                         answered (each scrape waits at most 1s for it)\n"
+		"  --proxy-sources CIDR[,CIDR...]  source addresses of the proxy's connections to\n"
+		"                         pods, let through the pods' authorization (the proxy has\n"
+		"                         judged them by every policy; default: the --proxy-addr\n"
+		"                         and --proxy-addr6 addresses; empty: none; with more\n"
+		"                         nodes, every node's proxy address, e.g. the node CIDR)\n"
 		"  --telemetry on|off     count flows and keep flow events (default on)\n"
 		"  --accelerate auto|on|off\n"
 		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
@@ -263,6 +269,61 @@ static int run(struct sl_agent *a)
 	return 0;
 }
 
+/* --proxy-sources: a comma-separated list of addresses or CIDR blocks ("" for none).
+ * Returns 0, or -EINVAL after saying what is wrong. */
+static int proxy_sources_parse(struct sl_agent *a, const char *arg)
+{
+	char *copy = strdup(arg), *save = NULL, *tok;
+	size_t n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	free(a->proxy_src_text);
+	free(a->proxy_src);
+	a->proxy_src_text = copy;
+	a->proxy_src = calloc(strlen(arg) / 2 + 2, sizeof(*a->proxy_src));
+	a->nproxy_src = 0;
+	a->proxy_src_set = true;
+	if (!a->proxy_src)
+		return -ENOMEM;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		struct sl_lpm_key k;
+		uint8_t fam;
+
+		if (sl_authz_parse_prefix(tok, &k, &fam)) {
+			pr_err("--proxy-sources: '%s' is not an address or CIDR block", tok);
+			return -EINVAL;
+		}
+		a->proxy_src[n++] = tok;
+	}
+	if (!n && *arg) {
+		pr_err("--proxy-sources: '%s' lists no address", arg);
+		return -EINVAL;
+	}
+	a->nproxy_src = n;
+	return 0;
+}
+
+/* Without --proxy-sources: the proxy's listener addresses, which are the node's own (its
+ * upstream connections leave from them). */
+static int proxy_sources_default(struct sl_agent *a)
+{
+	static const uint8_t zero[16];
+	char buf[2 * INET6_ADDRSTRLEN + 2] = "";
+	char t[INET6_ADDRSTRLEN];
+	const uint8_t *b4 = (const uint8_t *)&a->proxy.addr4,
+		      *b6 = (const uint8_t *)&a->proxy.addr6;
+
+	if (!a->proxy.port)
+		return 0;
+	if (memcmp(b4, zero, 16) && inet_ntop(AF_INET, b4 + 12, t, sizeof(t)))
+		snprintf(buf, sizeof(buf), "%s", t);
+	if (memcmp(b6, zero, 16) && inet_ntop(AF_INET6, b6, t, sizeof(t)))
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", buf[0] ? "," : "",
+			 t);
+	return proxy_sources_parse(a, buf) ? -EINVAL : 0;
+}
+
 /* Writes sl_proxy from --proxy-addr / --proxy-addr6 / --proxy-cgroup (all zero: no
  * proxy, L7 frontends keep their L4 route). */
 static int proxy_config(struct sl_agent *a, const char *cg2root)
@@ -347,6 +408,7 @@ int main(int argc, char **argv)
 		{ "proxy-cgroup", required_argument, NULL, 'g' },
 		{ "proxy-admin-port", required_argument, NULL, 'j' },
 		{ "proxy-control", required_argument, NULL, 'k' },
+		{ "proxy-sources", required_argument, NULL, 'Q' },
 		{ "telemetry", required_argument, NULL, 'T' },
 		{ "accelerate", required_argument, NULL, 'A' },
 		{ "flow-key-retention", required_argument, NULL, 'R' },
@@ -465,6 +527,10 @@ int main(int argc, char **argv)
 			admin_port = (uint16_t)v;
 			break;
 		}
+		case 'Q':
+			if (proxy_sources_parse(&a, optarg))
+				return 2;
+			break;
 		case 'N':
 			if (!*optarg) {
 				pr_err("--root-namespace: empty");
@@ -516,6 +582,8 @@ int main(int argc, char **argv)
 		pr_err("unexpected argument '%s' (see --help)", argv[optind]);
 		return 2;
 	}
+	if (!a.proxy_src_set && proxy_sources_default(&a))
+		return 1;
 	if (!a.node) {
 		gethostname(hostname, sizeof(hostname) - 1);
 		a.node = hostname;

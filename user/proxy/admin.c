@@ -98,6 +98,10 @@ static void render_config(struct px_proxy *px, struct sl_buf *out)
 	sl_buf_printf(out, "loaded %s\n", t);
 	sl_buf_printf(out, "objects %zu\n", s->nobjects);
 	sl_buf_printf(out, "frontends %zu\n", s->nfe);
+	/* L7 authorization: pods some AuthorizationPolicy selects, and its identities. */
+	sl_buf_printf(out, "authz_pods %zu\n", s->authz.used);
+	sl_buf_printf(out, "trust_domain %s\n", s->trust_domain ? s->trust_domain : "-");
+	sl_buf_printf(out, "root_namespace %s\n", s->root_ns ? s->root_ns : "-");
 	sl_buf_printf(out, "reloads_ok %" PRIu64 "\n", px->reloads_ok);
 	sl_buf_printf(out, "reloads_failed %" PRIu64 "\n", px->reloads_failed);
 	sl_buf_printf(out, "last_error %s\n", px->last_error[0] ? px->last_error : "-");

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "model/objects-t.h"
+#include "proxy/authz_http-t.h"
 #include "proxy/forward.h"
 #include "proxy/http1-t.h"
 #include "proxy/retry.h"
@@ -143,6 +144,8 @@ struct px_conn {
 	unsigned int retries;
 	bool replayable;
 	int64_t route_deadline, try_deadline;
+	/* The policies the request was judged by (its endpoint's pod's; NULL: none). */
+	const struct px_authz_set *azset;
 	/* The endpoint whose in-flight count this try holds (LEAST_REQUEST), and a
 	 * cookie the load balancer asks the response to set (lb.h); empty: none. */
 	struct px_ep active_ep;

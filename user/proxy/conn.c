@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "proxy/access_log.h"
+#include "proxy/authz_http.h"
 #include "proxy/conn.h"
 #include "proxy/forward.h"
 #include "proxy/http1.h"
@@ -26,6 +27,7 @@
 #include "proxy/conn_limit.h"
 #include "proxy/head_edit.h"
 #include "proxy/lb.h"
+#include "proxy/path_norm.h"
 #include "proxy/retry.h"
 #include "proxy/rewrite.h"
 #include "proxy/route.h"
@@ -510,6 +512,7 @@ static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int sta
 {
 	struct px_worker *w = c->w;
 	struct px_lb_req lr = { NULL, &c->peer };
+	struct px_ep prev;
 
 	/* Every try that ends passes here: outlier detection counts it. */
 	px_lb_report(w, c->dest, &c->ep, cause == PX_RETRY_STATUS ? status : 0);
@@ -532,10 +535,15 @@ static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int sta
 	c->uh.off = 0;
 	sl_h1_parser_reset(&c->rsp, c->method);
 	release_active(c);
+	prev = c->ep;
 	if (px_lb_pick(w, c->view->s, c->dest, c->rr, &lr, &c->ep, NULL, 0)) {
 		local_reply(c, 503, PX_F_UH, "no healthy upstream");
 		return true;
 	}
+	/* The request was judged by the policies of its first endpoint's pod (its fields
+	 * are gone now): it is only retried where the same policies apply. */
+	if (px_authz_set_of(c->view->s, &c->ep) != c->azset)
+		c->ep = prev;
 	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
 	start_try(c);
 	return true;
@@ -614,10 +622,15 @@ static void buffer_body(struct px_conn *c, const struct sl_h1_head *h)
 }
 
 /* A complete request head h: route it, rewrite it for upstream, start the exchange. */
-static int start_request(struct px_conn *c, const struct sl_h1_head *h)
+static int start_request(struct px_conn *c, const struct sl_h1_head *received)
 {
 	struct px_worker *w = c->w;
-	const struct sl_http_msg *m = &h->msg;
+	/* The head with its path normalized (path_norm.h): what policies check, routes
+	 * match and the backend receives. */
+	struct sl_h1_head nh = *received;
+	const struct sl_h1_head *h = &nh;
+	const struct sl_http_msg *m = &nh.msg;
+	const char *why;
 	struct px_route route;
 	struct px_lb_req lr;
 	struct px_fwd_req f;
@@ -648,6 +661,12 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 			? PX_RQ_DONE
 			: PX_RQ_BODY;
 	c->view = px_view_enter(w);
+	if (px_head_normalize_path(&nh, &why)) {
+		pr_debug("%s: path refused: %s", c->peer_text, why);
+		local_reply(c, 400, 0, "Bad Request");
+		return 1;
+	}
+	copy_str(c->ri.path, sizeof(c->ri.path), &c->ri.path_len, m->path);
 
 	px_worker_random16(w, rnd);
 	px_uuid4(rnd, rid);
@@ -697,6 +716,12 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *h)
 		return 1;
 	}
 	c->ep = route.ep;
+	/* The destination workload's AuthorizationPolicies (authz_http-t.h). */
+	c->azset = px_authz_set_of(c->view->s, &c->ep);
+	if (!px_authz_request(w, c->view->s, &c->peer, &c->ep, c->uh.p, c->uh.len, m)) {
+		local_reply(c, 403, PX_F_RBAC, "RBAC: access denied");
+		return 1;
+	}
 	px_retry_policy(route.http, &c->rp);
 	/* Only a request complete in uh can be sent again: without a body, or with a
 	 * small one buffered; a streamed body is not kept. */

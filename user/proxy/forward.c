@@ -243,6 +243,10 @@ const char *px_status_reason(unsigned int status)
 		return "Not Modified";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 405:
@@ -253,6 +257,8 @@ const char *px_status_reason(unsigned int status)
 		return "Content Too Large";
 	case 414:
 		return "URI Too Long";
+	case 429:
+		return "Too Many Requests";
 	case 431:
 		return "Request Header Fields Too Large";
 	case 500:

@@ -25,7 +25,8 @@ int px_reload(struct px_proxy *px, const char *path, uint64_t version, const cha
 			 cur);
 		return -ESTALE;
 	}
-	r = px_snapshot_load(path, px->cfg.node, version ? version : cur + 1, &s, err, errlen);
+	r = px_snapshot_load_opts(path, &px->snap_opts, version ? version : cur + 1, &s, err,
+				  errlen);
 	if (r) {
 		px->reloads_failed++;
 		snprintf(px->last_error, sizeof(px->last_error), "%s", err);

@@ -38,6 +38,14 @@ struct px_frontend {
 	uint32_t *rr; /* updated with relaxed atomic adds by any worker */
 };
 
+/* How a snapshot is built beyond its node: the mesh's trust domain and root namespace
+ * (the agent's --trust-domain and --root-namespace). */
+struct px_snapshot_opts {
+	const char *node;
+	const char *trust_domain; /* NULL: "cluster.local" */
+	const char *root_ns; /* NULL: "istio-system" */
+};
+
 struct px_snapshot {
 	unsigned long refs; /* atomic */
 	uint64_t version; /* 1, 2, ... in load order; 0: the empty snapshot */
@@ -56,6 +64,11 @@ struct px_snapshot {
 	 * destinations whose DestinationRule asks for a consistent hash */
 	struct sl_htab maglev;
 	struct sl_htab endpoints; /* struct px_ep -> (void *)1: every backend of any route */
+	/* L7 authorization (authz_http-t.h): const struct sl_object *pod -> struct
+	 * px_authz_set *, for the pods some AuthorizationPolicy selects; and what
+	 * principals and mesh-wide policies are made of. */
+	struct sl_htab authz;
+	char *trust_domain, *root_ns;
 };
 
 #endif /* SLUICE_PROXY_SNAPSHOT_T_H */

@@ -14,6 +14,7 @@
 #include "common/buf.h"
 #include "config/decode.h"
 #include "model/objects.h"
+#include "proxy/authz_http.h"
 #include "proxy/route_check.h"
 #include "proxy/snapshot.h"
 #include "state/maglev.h"
@@ -31,6 +32,9 @@ static void snapshot_free(struct px_snapshot *s)
 	sl_htab_free(&s->fes);
 	sl_htab_free(&s->pods);
 	sl_htab_free(&s->endpoints);
+	px_authz_index_free(&s->authz);
+	free(s->trust_domain);
+	free(s->root_ns);
 	px_regex_table_free(&s->regex);
 	it = 0;
 	while (sl_htab_next(&s->maglev, &it, NULL, NULL, &val))
@@ -147,8 +151,19 @@ static int index_snapshot(struct px_snapshot *s)
 int px_snapshot_build(const char *fname, const char *buf, size_t len, const char *node,
 		      uint64_t version, struct px_snapshot **out, char *err, size_t errlen)
 {
+	struct px_snapshot_opts o = { .node = node };
+
+	return px_snapshot_build_opts(fname, buf, len, &o, version, out, err, errlen);
+}
+
+int px_snapshot_build_opts(const char *fname, const char *buf, size_t len,
+			   const struct px_snapshot_opts *o, uint64_t version,
+			   struct px_snapshot **out, char *err, size_t errlen)
+{
+	const char *td = o->trust_domain ? o->trust_domain : "cluster.local";
+	const char *root_ns = o->root_ns ? o->root_ns : "istio-system";
 	/* This proxy is the one the L7 configuration is for. */
-	struct sl_compile_opts co = { .node = node, .l7 = true };
+	struct sl_compile_opts co = { .node = o->node, .l7 = true, .root_ns = root_ns };
 	struct sl_objects objs = {};
 	struct sl_store_txn txn;
 	struct px_snapshot *s;
@@ -156,7 +171,8 @@ int px_snapshot_build(const char *fname, const char *buf, size_t len, const char
 
 	*out = NULL;
 	s = px_snapshot_empty();
-	if (!s || !(s->source = strdup(fname))) {
+	if (!s || !(s->source = strdup(fname)) || !(s->trust_domain = strdup(td)) ||
+	    !(s->root_ns = strdup(root_ns))) {
 		ret = -ENOMEM;
 		goto fail_oom;
 	}
@@ -188,6 +204,8 @@ int px_snapshot_build(const char *fname, const char *buf, size_t len, const char
 	if (ret)
 		goto fail;
 	ret = index_snapshot(s);
+	if (!ret)
+		ret = px_authz_index(&s->store, s->root_ns, &s->authz);
 	if (ret)
 		goto fail_oom;
 	sl_objects_free(&objs);
@@ -203,6 +221,14 @@ fail:
 
 int px_snapshot_load(const char *path, const char *node, uint64_t version, struct px_snapshot **out,
 		     char *err, size_t errlen)
+{
+	struct px_snapshot_opts o = { .node = node };
+
+	return px_snapshot_load_opts(path, &o, version, out, err, errlen);
+}
+
+int px_snapshot_load_opts(const char *path, const struct px_snapshot_opts *o, uint64_t version,
+			  struct px_snapshot **out, char *err, size_t errlen)
 {
 	struct sl_buf data = {};
 	int fd, ret;
@@ -223,8 +249,8 @@ int px_snapshot_load(const char *path, const char *node, uint64_t version, struc
 	}
 	if (err && errlen)
 		err[0] = '\0';
-	ret = px_snapshot_build(path, data.p ? data.p : "", data.len, node, version, out, err,
-				errlen);
+	ret = px_snapshot_build_opts(path, data.p ? data.p : "", data.len, o, version, out, err,
+				     errlen);
 	sl_buf_free(&data);
 	return ret;
 }

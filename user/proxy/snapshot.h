@@ -19,9 +19,16 @@
 int px_snapshot_build(const char *fname, const char *buf, size_t len, const char *node,
 		      uint64_t version, struct px_snapshot **out, char *err, size_t errlen);
 
+/* px_snapshot_build() with every option. */
+int px_snapshot_build_opts(const char *fname, const char *buf, size_t len,
+			   const struct px_snapshot_opts *o, uint64_t version,
+			   struct px_snapshot **out, char *err, size_t errlen);
+
 /* Reads file `path` and builds it (px_snapshot_build()). -errno of open/read too. */
 int px_snapshot_load(const char *path, const char *node, uint64_t version, struct px_snapshot **out,
 		     char *err, size_t errlen);
+int px_snapshot_load_opts(const char *path, const struct px_snapshot_opts *o, uint64_t version,
+			  struct px_snapshot **out, char *err, size_t errlen);
 
 /* A snapshot with nothing in it (version 0), one reference; NULL on ENOMEM. */
 struct px_snapshot *px_snapshot_empty(void);

@@ -49,6 +49,15 @@ enum px_stat {
 	PX_ST_FLAG_DI,
 	PX_ST_FLAG_UO,
 	PX_ST_US_RQ_RETRY, /* tries started again by a route's retry policy */
+	PX_ST_FLAG_RBAC,
+	/* L7 authorization (authz_http-t.h), Envoy's rbac.* counters: requests some policy
+	 * judged, allowed or denied; what the dry-run policies would have done; requests
+	 * an AUDIT policy matched. */
+	PX_ST_RBAC_ALLOWED,
+	PX_ST_RBAC_DENIED,
+	PX_ST_RBAC_SHADOW_ALLOWED,
+	PX_ST_RBAC_SHADOW_DENIED,
+	PX_ST_RBAC_AUDITED,
 	PX_ST__COUNT,
 };
 
@@ -66,8 +75,9 @@ enum px_flag {
 	PX_F_FI = 1u << 9, /* fault injection: aborted */
 	PX_F_DI = 1u << 10, /* fault injection: delayed */
 	PX_F_UO = 1u << 11, /* upstream overflow: the pending requests limit */
+	PX_F_RBAC = 1u << 12, /* denied by an AuthorizationPolicy (403) */
 };
-#define PX_F_COUNT 12
+#define PX_F_COUNT 13
 
 struct px_stats {
 	uint64_t v[PX_ST__COUNT];

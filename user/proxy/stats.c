@@ -39,11 +39,24 @@ static const char *const names[PX_ST__COUNT] = {
 	[PX_ST_FLAG_DI] = "response_flag_DI",
 	[PX_ST_FLAG_UO] = "response_flag_UO",
 	[PX_ST_US_RQ_RETRY] = "upstream_rq_retry",
+	[PX_ST_FLAG_RBAC] = "response_flag_RBAC",
+	[PX_ST_RBAC_ALLOWED] = "rbac_allowed",
+	[PX_ST_RBAC_DENIED] = "rbac_denied",
+	[PX_ST_RBAC_SHADOW_ALLOWED] = "rbac_shadow_allowed",
+	[PX_ST_RBAC_SHADOW_DENIED] = "rbac_shadow_denied",
+	[PX_ST_RBAC_AUDITED] = "rbac_audited",
 };
 
 /* Same order as enum px_flag's bits. */
-static const char *const flag_codes[PX_F_COUNT] = { "UH", "UF",	 "UC",	"URX", "UT", "DC",
-						    "NR", "UPE", "DPE", "FI",  "DI", "UO" };
+static const char *const flag_codes[PX_F_COUNT] = { "UH",  "UF",  "UC", "URX", "UT", "DC",  "NR",
+						    "UPE", "DPE", "FI", "DI",  "UO", "RBAC" };
+/* The counter of each flag, in the same order (the counters were appended as flags
+ * were). */
+static const enum px_stat flag_stats[PX_F_COUNT] = {
+	PX_ST_FLAG_UH, PX_ST_FLAG_UF, PX_ST_FLAG_UC,   PX_ST_FLAG_URX, PX_ST_FLAG_UT,
+	PX_ST_FLAG_DC, PX_ST_FLAG_NR, PX_ST_FLAG_UPE,  PX_ST_FLAG_DPE, PX_ST_FLAG_FI,
+	PX_ST_FLAG_DI, PX_ST_FLAG_UO, PX_ST_FLAG_RBAC,
+};
 
 void px_stats_sum(struct px_stats *dst, const struct px_stats *src)
 {
@@ -60,8 +73,7 @@ void px_stats_flags(struct px_stats *s, unsigned int flags)
 {
 	for (unsigned int b = 0; b < PX_F_COUNT; b++)
 		if (flags & (1u << b))
-			px_stat_inc(s, b <= 8 ? (enum px_stat)(PX_ST_FLAG_UH + b)
-					      : (enum px_stat)(PX_ST_FLAG_FI + b - 9));
+			px_stat_inc(s, flag_stats[b]);
 }
 
 const char *px_flags_format(unsigned int flags, char *buf, size_t len)

@@ -66,6 +66,7 @@ struct px_config {
 	size_t nlisten;
 	unsigned int workers;
 	const char *node; /* for internalTrafficPolicy Local and source routes */
+	const char *trust_domain, *root_ns; /* authorization (authz_http-t.h); NULL: defaults */
 	unsigned int header_timeout_ms, idle_timeout_ms, connect_timeout_ms, drain_timeout_ms;
 	struct sl_h1_limits limits;
 	/* --fallback-dst: what a connection without an original destination is taken to
@@ -104,6 +105,10 @@ struct px_up;
 struct px_worker {
 	struct px_stats stats; /* written only by this worker */
 	struct px_rqm rqm; /* request metrics: written only by this worker */
+	/* Field storage for reading back a forwarded request head (authz_http.c), made
+	 * on first use; freed with the worker. */
+	struct sl_http_field *az_fields;
+	size_t naz_fields;
 	unsigned int id;
 	pthread_t thread;
 	const struct px_config *cfg;
@@ -148,6 +153,7 @@ struct px_proxy {
 	unsigned int nworkers;
 	struct px_snapshot *current; /* main thread only */
 	const char *config_path; /* NULL: no --config, the empty snapshot */
+	struct px_snapshot_opts snap_opts; /* how snapshots are built (--node, authorization) */
 	uint64_t reloads_ok, reloads_failed;
 	char last_error[1024];
 	bool ready;

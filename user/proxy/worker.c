@@ -417,6 +417,9 @@ void px_worker_destroy(struct px_worker *w)
 	free(w->log);
 	w->log = NULL;
 	px_rqm_free(&w->rqm);
+	free(w->az_fields);
+	w->az_fields = NULL;
+	w->naz_fields = 0;
 	while (w->nxbufs)
 		free(w->xbufs[--w->nxbufs]);
 }

@@ -814,12 +814,70 @@ static int build_output(struct az_state *s, struct sl_authz_out *out)
 	return 0;
 }
 
+/*
+ * The proxy's sources: a class of their own, allowed into every group on every port.
+ * The node proxy enforces every policy of the pod it sends a request to (L4 fields
+ * included, with the client's identity: user/proxy/authz_http-t.h), so what reaches a
+ * pod from it has been judged already; the kernel sees only the proxy's address. An
+ * address that is also a policy block's keeps its entry with the proxy's class (the
+ * proxy is known; a longer prefix wins in the LPM lookup anyway).
+ */
+static int add_proxy_sources(const struct sl_authz_opts *o, struct sl_authz_out *out, char *err,
+			     size_t errlen)
+{
+	uint32_t cls = out->nclasses + 1;
+	size_t nadd = 0;
+	struct sl_az_ip *ips;
+	struct sl_az_entry *ents;
+
+	if (!o->nproxy_src || !out->ngroups)
+		return 0;
+	ips = realloc(out->ips, (out->nips + o->nproxy_src) * sizeof(*ips));
+	if (!ips)
+		return -ENOMEM;
+	out->ips = ips;
+	for (size_t i = 0; i < o->nproxy_src; i++) {
+		struct sl_az_ip ip = { .cls = cls };
+		struct sl_az_ip *hit;
+		uint8_t fam;
+
+		if (sl_authz_parse_prefix(o->proxy_src[i], &ip.key, &fam)) {
+			snprintf(err, errlen,
+				 "--proxy-sources: \"%s\" is not an address or CIDR block",
+				 o->proxy_src[i]);
+			return -EINVAL;
+		}
+		hit = bsearch(&ip, out->ips, out->nips, sizeof(*out->ips), cmp_ip);
+		if (hit)
+			hit->cls = cls;
+		else
+			out->ips[out->nips + nadd++] = ip;
+	}
+	out->nips += nadd;
+	qsort(out->ips, out->nips, sizeof(*out->ips), cmp_ip);
+	ents = realloc(out->entries, (out->nentries + out->ngroups) * sizeof(*ents));
+	if (!ents)
+		return -ENOMEM;
+	out->entries = ents;
+	for (uint32_t g = 1; g <= out->ngroups; g++)
+		out->entries[out->nentries++] = (struct sl_az_entry){
+			.key = { .grp = g, .cls = cls, .port = 0 },
+			.val = { .verdict = SL_VERDICT_ALLOW },
+		};
+	qsort(out->entries, out->nentries, sizeof(*out->entries), cmp_entry);
+	out->nclasses = cls;
+	out->proxy_cls = cls;
+	out->digest = sl_hash_bytes(out->ips, out->nips * sizeof(*out->ips)) ^
+		      (sl_hash_bytes(out->entries, out->nentries * sizeof(*out->entries)) * 31);
+	return 0;
+}
+
 int sl_authz_compile(const struct sl_store *st, const struct sl_authz_opts *o,
 		     struct sl_authz_out *out, char *err, size_t errlen)
 {
 	const struct sl_object **pods = NULL, **aps = NULL;
 	struct sl_htab ident_idx = {}, cls_idx = {}, grp_idx = {}, by_ns = {};
-	struct az_state s = { .o = o };
+	struct az_state s = { .o = o, .ctx = { .l7 = o->l7 } };
 	struct sig g = {}, pol = {};
 	bool *cls_local = NULL;
 	size_t npods = 0, naps = 0;
@@ -936,6 +994,12 @@ int sl_authz_compile(const struct sl_store *st, const struct sl_authz_opts *o,
 		goto out;
 	if (o->explain && !(out->explain = explain(&s, out)))
 		goto out;
+	ret = add_proxy_sources(o, out, err, errlen);
+	if (ret == -EINVAL)
+		goto out_err;
+	if (ret)
+		goto out;
+	ret = -ENOMEM;
 	if (s.ctx.warnings.len) {
 		out->warnings = strndup(s.ctx.warnings.p, s.ctx.warnings.len);
 		if (!out->warnings)

@@ -66,6 +66,7 @@ struct sl_authz_out {
 	struct sl_az_policy *policies; /* every AuthorizationPolicy, sorted by id */
 	size_t npolicies;
 	uint32_t nclasses, ngroups; /* not counting 0 */
+	uint32_t proxy_cls; /* the class of opts.proxy_src (allowed into every group); 0: none */
 	bool on; /* some policy selects some pod */
 	char *warnings; /* one line each ("FILE:LINE:COL: warning: ..."), or NULL */
 	char *explain; /* with opts.explain: classes, groups, addresses and verdicts as text */
@@ -77,7 +78,15 @@ struct sl_authz_opts {
 	const char *trust_domain; /* principals: <trust-domain>/ns/<ns>/sa/<sa> */
 	const char *root_ns; /* policies here apply to every namespace */
 	size_t max_entries; /* --max-policy-entries */
+	/* --proxy-sources: addresses or CIDR blocks of the node's L7 proxy, whose
+	 * connections to pods are let through (the proxy has judged their requests by
+	 * every policy of the destination, with the original client's identity). */
+	const char *const *proxy_src;
+	size_t nproxy_src;
 	bool explain; /* fill out->explain (golden tests, describe) */
+	/* A node proxy takes L7 Services: the warnings about HTTP fields say that only
+	 * the kernel's part of the enforcement (pod IPs dialled directly) reads them as TCP. */
+	bool l7;
 };
 
 /* Fills out (zeroed by the caller). Returns 0, or -EINVAL / -E2BIG / -ENOMEM with a
@@ -89,6 +98,10 @@ void sl_authz_out_free(struct sl_authz_out *out);
 /* Whether AuthorizationPolicy ap applies to Pod pod: same namespace or the root
  * namespace, and every selector label on the pod. */
 bool sl_authz_selects(const struct sl_object *ap, const struct sl_object *pod, const char *root_ns);
+/* Whether AuthorizationPolicy ap uses a field only an L7 proxy can check (hosts,
+ * methods, paths, requestPrincipals, remoteIpBlocks, their notX, a `when` key other
+ * than source.ip, source.namespace, source.principal, destination.ip, destination.port). */
+bool sl_authz_policy_http(const struct sl_object *ap);
 /* Stable id of a policy (hash of namespace/name), never 0. */
 uint32_t sl_authz_policy_id(const struct sl_meta_obj *m);
 /* The policy's "namespace/name", or NULL. */

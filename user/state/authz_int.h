@@ -101,6 +101,7 @@ struct az_ctx {
 	void **arena; /* every allocation of the rules, freed together */
 	size_t narena, carena;
 	struct sl_buf warnings;
+	bool l7; /* sluice-proxy applies HTTP fields to requests through Services */
 	bool oom;
 };
 

@@ -353,6 +353,19 @@ static size_t rule_http_fields(const struct sl_authz_rule *r, struct sl_buf *b)
 	return n;
 }
 
+bool sl_authz_policy_http(const struct sl_object *ap)
+{
+	for (size_t i = 0; i < ap->ap.nrules; i++) {
+		struct sl_buf names = {};
+		size_t n = rule_http_fields(&ap->ap.rules[i], &names);
+
+		sl_buf_free(&names);
+		if (n)
+			return true;
+	}
+	return false;
+}
+
 static int rule_build(struct az_ctx *ctx, const struct sl_authz_rule *r, struct az_rule *out)
 {
 	size_t nc = 0;
@@ -504,12 +517,15 @@ int az_policy_build(struct az_ctx *ctx, struct az_policy *p)
 			sl_buf_printf(
 				&ctx->warnings,
 				"%s:%d:%d: warning: authorizationpolicy %s/%s rules[%zu] uses "
-				"HTTP-only fields (%s) that L4 enforcement cannot check: %s\n",
+				"HTTP-only fields (%s) that L4 enforcement cannot check: %s%s\n",
 				pp->file ? pp->file : "-", rp->line, rp->col, p->o->meta.ns,
 				p->o->meta.name, i, names.p ? names.p : "",
 				ap->action == SL_AUTHZ_ALLOW
 					? "the rule is ignored (allows less)"
-					: "those fields are ignored (the rule matches more)");
+					: "those fields are ignored (the rule matches more)",
+				ctx->l7 ? " for connections to pod IPs; sluice-proxy applies the whole "
+					  "rule to requests through their Services"
+					: "");
 		}
 		sl_buf_free(&names);
 		if (nhttp && ap->action == SL_AUTHZ_ALLOW)

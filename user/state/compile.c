@@ -7,6 +7,7 @@
 
 #include "common/htab.h"
 #include "model/objects.h"
+#include "state/authz.h"
 #include "state/compile.h"
 
 #define KEYLEN 600
@@ -93,6 +94,9 @@ struct index {
 	const struct sl_store *st;
 	const char *node;
 	bool l7; /* opts->l7: http route destinations are compiled too */
+	/* With l7: 16-byte addresses of the pods an AuthorizationPolicy with HTTP fields
+	 * selects -> (void *)1. Services with such endpoints need the proxy. */
+	struct sl_htab authz_l7;
 };
 
 struct slice_list {
@@ -287,6 +291,49 @@ static bool needs_proxy(const struct sl_object *vs, const struct sl_object *dr)
 	return false;
 }
 
+/* The addresses of every pod an AuthorizationPolicy with HTTP fields selects: only the
+ * proxy can judge requests to them (the kernel would apply Istio's TCP reading of the
+ * policy, which allows less or denies more than was written). */
+static int index_authz_l7(struct index *ix, const char *root_ns)
+{
+	size_t it = 0;
+	void *val;
+
+	while (sl_htab_next(&ix->st->objs, &it, NULL, NULL, &val)) {
+		const struct sl_object *ap = val;
+		size_t jt = 0;
+		void *pv;
+
+		if (ap->kind != SL_KIND_AUTHORIZATION_POLICY || !sl_authz_policy_http(ap))
+			continue;
+		while (sl_htab_next(&ix->st->objs, &jt, NULL, NULL, &pv)) {
+			const struct sl_object *pod = pv;
+
+			if (pod->kind != SL_KIND_POD || !sl_authz_selects(ap, pod, root_ns))
+				continue;
+			for (size_t i = 0; i < pod->pod.npod_ips; i++)
+				if (sl_htab_put(&ix->authz_l7, pod->pod.pod_ips[i].b, 16, (void *)1,
+						NULL))
+					return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Whether some endpoint of fe is a pod that an HTTP authorization rule protects. */
+static bool authz_needs_proxy(const struct index *ix, const struct sl_frontend *fe)
+{
+	if (!ix->authz_l7.used)
+		return false;
+	for (size_t r = 0; r < fe->nroutes; r++)
+		for (uint32_t d = 0; d < fe->routes[r].ndest; d++)
+			for (uint32_t b = 0; b < fe->routes[r].dest[d].nbe; b++)
+				if (sl_htab_get(&ix->authz_l7, &fe->routes[r].dest[d].be[b].addr,
+						16))
+					return true;
+	return false;
+}
+
 static int build_index(const struct sl_store *st, const struct sl_compile_opts *opts,
 		       struct index *ix, char *err, size_t errlen)
 {
@@ -339,6 +386,8 @@ static int build_index(const struct sl_store *st, const struct sl_compile_opts *
 			break;
 		}
 	}
+	if (!ret && l7)
+		ret = index_authz_l7(ix, opts->root_ns);
 	return ret;
 }
 
@@ -357,6 +406,7 @@ static void free_index(struct index *ix)
 	sl_htab_free(&ix->dr);
 	sl_htab_free(&ix->vs);
 	sl_htab_free(&ix->route_ids);
+	sl_htab_free(&ix->authz_l7);
 	free(ix->local_pods);
 }
 
@@ -856,6 +906,11 @@ static int compile_frontend(struct index *ix, struct sl_frontend *fe, uint8_t fa
 			}
 		}
 	}
+	/* The third L7 reason (next to a VirtualService's http routes and a
+	 * DestinationRule's L7 settings, decided by the caller): an endpoint that an
+	 * AuthorizationPolicy with HTTP fields selects. TCP only: UDP has no requests. */
+	if (ix->l7 && fe->key.proto == 6 && authz_needs_proxy(ix, fe))
+		fe->flags |= SL_SVC_F_L7;
 	fnv(&h, &fe->key, sizeof(fe->key));
 	fnv(&h, &fe->svc_id, sizeof(fe->svc_id));
 	fnv(&h, &fe->flags, sizeof(fe->flags));

@@ -86,6 +86,9 @@ struct sl_compile_opts {
 	 * L7 settings of DestinationRules). False (the default, and with o NULL): such
 	 * configuration is refused, never silently left out of what the kernel gets. */
 	bool l7;
+	/* With l7: AuthorizationPolicies here select in every namespace (the L7 reason
+	 * "an AuthorizationPolicy with HTTP fields selects an endpoint"); NULL: none. */
+	const char *root_ns;
 };
 
 /* Fills out (which must be zeroed) from st. On a conflict (two Services claiming the
