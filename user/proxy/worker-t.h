@@ -114,6 +114,7 @@ struct px_worker {
 	/* uint32_t pool_id -> struct px_dpool * (conn_limit.h) */
 	struct sl_htab dpools;
 	struct px_conn *kicked; /* handed a slot while waiting: resumed before the reap */
+	uint64_t round; /* epoll_wait() calls so far */
 	int64_t now_ms; /* CLOCK_MONOTONIC, once per round */
 	int64_t wall_ms; /* CLOCK_REALTIME */
 	void *xbufs[PX_XBUF_CACHE]; /* free exchange buffer blocks */

@@ -240,6 +240,8 @@ static void dispatch(struct px_worker *w, struct epoll_event *e)
 {
 	struct px_ev *ev = e->data.ptr;
 
+	if (!e->events)
+		return;
 	switch (ev->type) {
 	case PX_EV_LISTEN:
 		accept_all(w, ev->fd);
@@ -269,6 +271,23 @@ static void dispatch(struct px_worker *w, struct epoll_event *e)
 	}
 }
 
+/* Runs the events of idle pooled connections before any other: a server's close of
+ * one then ends it before a request of this round can take it from its pool
+ * (upstream.c reuses such a connection without a syscall). Those events are then
+ * spent (dispatch() skips an event without bits). */
+static void idle_first(struct px_worker *w, struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct px_ev *ev = evs[i].data.ptr;
+		struct px_up *up = (struct px_up *)ev;
+
+		if (ev->type != PX_EV_UP || up->dead || up->owner)
+			continue;
+		px_up_idle_event(w, up, evs[i].events);
+		evs[i].events = 0;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct px_worker *w = arg;
@@ -278,8 +297,10 @@ static void *worker_main(void *arg)
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		int n = epoll_wait(w->epfd, evs, 256, PX_TICK_MS);
 
+		w->round++;
 		w->now_ms = clock_ms(CLOCK_MONOTONIC);
 		w->wall_ms = clock_ms(CLOCK_REALTIME);
+		idle_first(w, evs, n);
 		for (int i = 0; i < n; i++)
 			dispatch(w, &evs[i]);
 		/* Freed only now: a later event of this round may still name them. */
