@@ -121,7 +121,7 @@ struct px_worker {
 	size_t nxbufs;
 	char *log; /* access log lines not yet written */
 	size_t loglen;
-	uint8_t rnd[512]; /* getrandom() output, used 16 bytes at a time */
+	uint8_t rnd[4096]; /* getrandom() output, used 16 bytes at a time (a call per 256 ids) */
 	size_t rnd_used;
 	uint64_t xs; /* xorshift state for weighted choices */
 } __attribute__((aligned(64)));

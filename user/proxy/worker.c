@@ -66,7 +66,15 @@ void px_worker_log(struct px_worker *w, const char *line, size_t len)
 void px_worker_random16(struct px_worker *w, uint8_t out[16])
 {
 	if (w->rnd_used + 16 > sizeof(w->rnd)) {
-		if (getrandom(w->rnd, sizeof(w->rnd), 0) != (ssize_t)sizeof(w->rnd)) {
+		size_t got = 0;
+		ssize_t n;
+
+		/* (more than 256 bytes may come in parts: a signal can cut a read) */
+		while (got < sizeof(w->rnd) &&
+		       ((n = getrandom(w->rnd + got, sizeof(w->rnd) - got, 0)) > 0 ||
+			(n < 0 && errno == EINTR)))
+			got += n > 0 ? (size_t)n : 0;
+		if (got < sizeof(w->rnd)) {
 			/* Unique is what matters for a request id; keep going. */
 			for (size_t i = 0; i < sizeof(w->rnd); i += 4) {
 				uint32_t r = px_worker_rand32(w);
