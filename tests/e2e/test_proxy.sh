@@ -7,6 +7,8 @@
 #    curl in the pod still sees the VIP as its peer;
 #  - keep-alive on both sides (the pool's reuse counter), chunked bodies both ways
 #    byte-exact, Expect: 100-continue, WebSocket through a 101, an HTTP/1.0 client;
+#    a FIN in the same segment as the last bytes (either side), a pooled connection
+#    the server closed while idle (not reused);
 #  - forwarding fields (x-forwarded-for, x-request-id) added and trace context passed
 #    through untouched;
 #  - smuggling shapes refused with 400 and the connection closed, nothing forwarded;
@@ -249,6 +251,77 @@ if assert_contains "$out" "Re-using existing connection" &&
 		t_fail "upstream_cx_pool_reuse $before -> $after"
 	fi
 fi
+
+# The proxy stops reading a socket after a short read (conn.c fill_from): a FIN that came
+# with the bytes raises no edge of its own, only the hang-up in the event's mask tells.
+t_begin "a response delimited by the close, its segment carrying the FIN, reaches the client"
+out=$(curl_pod -i --max-time 5 "http://$WEB4/eof")
+rc=$?
+assert_eq "$rc" 0 "curl's exit status" && assert_contains "$out" "HTTP/1.1 200 OK" &&
+	assert_contains "$out" "id=b2 eof" && t_pass
+
+t_begin "a keep-alive request whose segment carries the FIN is answered, then the connection closes"
+out=$(tb exec node1-p1 -- "$PY" - "$WEB4" <<'EOF' 2>&1
+import socket, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+req = b"GET /id HTTP/1.1\r\nHost: web\r\n\r\n"
+s.sendall(req)
+data = b""
+while not data.endswith(b"id=b2\n"):
+    data += s.recv(4096)
+print(data.split(b" ")[1].decode())
+# the second request's one segment carries the FIN: corked, then shut down
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+s.sendall(req)
+s.shutdown(socket.SHUT_WR)
+data = b""
+try:
+    while True:
+        piece = s.recv(4096)
+        if not piece:
+            print("closed=yes")
+            break
+        data += piece
+except socket.timeout:
+    print("closed=no")
+print(data.split(b" ")[1].decode() if data else "none", data.split(b"\r\n\r\n")[-1].decode().strip())
+EOF
+)
+assert_eq "$out" "200
+closed=yes
+200 id=b2" && t_pass
+
+# The pool reuses an idle connection without looking at it (upstream.c): the server's
+# close must already have ended it.
+t_begin "a pooled connection the server closed while idle is not reused: the next GET and POST succeed"
+resend0=$(stat_of upstream_rq_resend)
+out=$(tb exec node1-p1 -- "$PY" - "$WEB4" <<'EOF' 2>&1
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+f = s.makefile("rb")
+def exchange(req):
+    s.sendall(req)
+    status = f.readline().split()[1].decode()
+    n = 0
+    while True:
+        line = f.readline()
+        if line in (b"\r\n", b""):
+            break
+        if line.lower().startswith(b"content-length:"):
+            n = int(line.split(b":")[1])
+    print(status, f.read(n).decode().strip())
+for last in (b"POST /upload HTTP/1.1\r\nHost: web\r\nContent-Length: 5\r\n\r\nhello",
+             b"GET /id HTTP/1.1\r\nHost: web\r\n\r\n"):
+    exchange(b"GET /idle-close?ms=200 HTTP/1.1\r\nHost: web\r\n\r\n")
+    time.sleep(1)  # the server closes its side after 200 ms
+    exchange(last)
+EOF
+)
+want="200 id=b2
+200 sha256=$(printf hello | sha256sum | cut -c1-64) bytes=5
+200 id=b2
+200 id=b2"
+assert_eq "$out" "$want" && assert_eq "$(stat_of upstream_rq_resend)" "$resend0" "resent" && t_pass
 
 t_begin "forwarding fields added, trace context and Host passed through"
 tp=00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01

@@ -15,6 +15,10 @@
 #   GET  /flaky           every other request (the 1st, 3rd, ...) answers 503, the
 #                         others "id=<ID>\n"; POST /flaky the same, else as /upload
 #   GET  /slow?ms=N       "id=<ID>\n" after N ms
+#   GET  /eof             "id=<ID> eof\n", delimited by the close (no Content-Length),
+#                         the response's one segment carrying the FIN
+#   GET  /idle-close?ms=N "id=<ID>\n", then the connection is closed when no next
+#                         request comes within N ms (a server's keep-alive timeout)
 #   any other GET         "id=<ID> path=<path>\n" (so a test sees rewritten paths)
 #
 #   sl-http-backend.py --id NAME [--port 8080] [--status CODE]
@@ -89,6 +93,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_text(200, "id=%s\n" % self.server_id)
         elif path == "/id":
             self.send_text(200, "id=%s\n" % self.server_id)
+        elif path == "/eof":
+            self.close_connection = True
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                             b"Connection: close\r\n\r\nid=%s eof\n" % self.server_id.encode())
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)  # the FIN joins the corked segment
+        elif path == "/idle-close":
+            self.send_text(200, "id=%s\n" % self.server_id)
+            # the wait for the next request line times out, and the server closes
+            self.connection.settimeout(int(self.path.split("ms=")[1]) / 1000.0)
         elif path == "/headers":
             h = {}
             for k, v in self.headers.items():

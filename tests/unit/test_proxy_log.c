@@ -117,6 +117,23 @@ static void t_stat_names(void **state)
 	assert_int_equal(a.v[PX_ST_FLAG_DC], 1);
 }
 
+/* Addresses as the access log and debug lines name them (IPv4 is written by hand). */
+static void t_addr_port(void **state)
+{
+	uint8_t a4[16] = { [10] = 0xff, [11] = 0xff, 10, 244, 0, 255 };
+	uint8_t a0[16] = { [10] = 0xff, [11] = 0xff };
+	uint8_t a6[16] = { 0xfd, 0, [15] = 1 };
+	char b[64], small[8];
+
+	assert_string_equal(px_addr_port_format(a4, 8080, b, sizeof(b)), "10.244.0.255:8080");
+	assert_string_equal(px_addr_port_format(a0, 0, b, sizeof(b)), "0.0.0.0:0");
+	a0[12] = a0[13] = a0[14] = a0[15] = 255;
+	assert_string_equal(px_addr_port_format(a0, 65535, b, sizeof(b)), "255.255.255.255:65535");
+	assert_string_equal(px_addr_port_format(a6, 80, b, sizeof(b)), "[fd00::1]:80");
+	/* cut to the buffer, always terminated */
+	assert_string_equal(px_addr_port_format(a4, 8080, small, sizeof(small)), "10.244.");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +142,7 @@ int main(void)
 		cmocka_unit_test(t_long_fields_are_cut),
 		cmocka_unit_test(t_flags),
 		cmocka_unit_test(t_stat_names),
+		cmocka_unit_test(t_addr_port),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -156,14 +156,41 @@ size_t px_access_log_format(const struct px_log_entry *e, enum px_log_format f, 
 	return o.len;
 }
 
+/* Writes v in decimal at p; returns the end. */
+static char *put_dec(char *p, unsigned int v)
+{
+	char d[10];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
 const char *px_addr_port_format(const uint8_t addr[16], uint16_t port, char *buf, size_t len)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	char a[INET6_ADDRSTRLEN];
 
 	if (!memcmp(addr, mapped, 12)) {
-		inet_ntop(AF_INET, addr + 12, a, sizeof(a));
-		snprintf(buf, len, "%s:%u", a, port);
+		/* by hand: this runs for every request (the upstream's text) */
+		char t[sizeof("255.255.255.255:65535")], *p = t;
+		size_t n;
+
+		for (int i = 12; i < 16; i++) {
+			p = put_dec(p, addr[i]);
+			*p++ = i < 15 ? '.' : ':';
+		}
+		p = put_dec(p, port);
+		n = (size_t)(p - t);
+		if (len) {
+			n = n < len ? n : len - 1;
+			memcpy(buf, t, n);
+			buf[n] = '\0';
+		}
 	} else {
 		inet_ntop(AF_INET6, addr, a, sizeof(a));
 		snprintf(buf, len, "[%s]:%u", a, port);

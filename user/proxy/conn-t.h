@@ -19,9 +19,11 @@
  *
  * Sockets are edge-triggered (EPOLLET) and registered once for in and out: an event
  * only sets the ready flags (rd, wr), and the connection runs every step until none
- * makes progress; a step stops reading at EAGAIN (clearing rd) or when its buffer is
- * full (leaving rd set, so it resumes as soon as there is room). No epoll_ctl() call
- * is made after registration.
+ * makes progress; a step stops reading after a short read or EAGAIN (clearing rd; a
+ * hang-up seen in an event, rdhup, reads on to EOF) or when its buffer is full
+ * (leaving rd set, so it resumes as soon as there is room). Writes are tried at once,
+ * until one says EAGAIN (clearing wr until the next EPOLLOUT edge). No epoll_ctl()
+ * call is made after registration.
  */
 #ifndef SLUICE_PROXY_CONN_T_H
 #define SLUICE_PROXY_CONN_T_H
@@ -88,10 +90,12 @@ struct px_up {
 	struct px_conn *owner; /* NULL while idle in a pool */
 	struct px_up *prev, *next; /* pool list while idle; dead list after close */
 	int64_t idle_since;
+	uint64_t idle_round; /* the worker's round it was pooled in (upstream.c) */
 	int64_t idle_ms; /* closed after this long idle: http.idleTimeout, else the default */
 	unsigned int nreq; /* requests sent on it (http.maxRequestsPerConnection) */
 	bool connected, reused, dead;
 	bool rd, wr, eof, hup, shut_wr;
+	bool rdhup; /* an event said the server hung up: read until EOF (conn.c fill_from) */
 	bool wr_failed; /* the server stopped reading: nothing more is sent */
 };
 
@@ -113,6 +117,7 @@ struct px_conn {
 	bool has_orig;
 	char peer_text[56], orig_text[56], up_text[56], peer_addr[48];
 	bool rd, wr, eof, hup, dead, shut_wr;
+	bool rdhup; /* an event said the client hung up: read until EOF (fill_from) */
 	enum px_rq_state rq;
 	enum px_rs_state rs;
 	int64_t deadline; /* CLOCK_MONOTONIC ms; 0: none */

@@ -160,16 +160,25 @@ static ssize_t flush_to(int fd, struct px_obuf *o, struct px_ibuf *b, bool *read
 }
 
 /* Reads from fd into b. Returns 1 on progress (bytes, or EOF noted in *eof), 0 when
- * nothing could be read (EAGAIN clears *ready; a full buffer leaves it), or -errno. */
-static int fill_from(int fd, struct px_ibuf *b, bool *ready, bool *eof)
+ * nothing could be read (EAGAIN clears *ready; a full buffer leaves it), or -errno.
+ *
+ * A read shorter than the room asked for means the socket is drained (a stream socket
+ * returns what it holds): *ready is cleared then, without the read that would only
+ * say EAGAIN; bytes that arrive later raise a new edge. Only a FIN already queued
+ * behind those bytes raises none: `rdhup` (the peer's hang-up was in an event's mask)
+ * keeps reading until EOF. */
+static int fill_from(int fd, struct px_ibuf *b, bool *ready, bool *eof, bool rdhup)
 {
+	size_t room;
 	ssize_t n;
 
-	if (!*ready || *eof || !make_room(b))
+	if (!*ready || *eof || !(room = make_room(b)))
 		return 0;
-	n = read(fd, b->p + b->in, b->cap - b->in);
+	n = read(fd, b->p + b->in, room);
 	if (n > 0) {
 		b->in += (size_t)n;
+		if ((size_t)n < room && !rdhup)
+			*ready = false;
 		return 1;
 	}
 	if (n == 0) {
@@ -938,7 +947,7 @@ static int up_read(struct px_conn *c)
 	if (!up || !up->connected ||
 	    (c->rs != PX_RS_HEAD && c->rs != PX_RS_BODY && c->rs != PX_RS_TUNNEL))
 		return 0;
-	r = fill_from(up->ev.fd, &c->rb, &up->rd, &up->eof);
+	r = fill_from(up->ev.fd, &c->rb, &up->rd, &up->eof, up->rdhup);
 	if (r < 0) {
 		upstream_lost(c, PX_F_UC);
 		return 1;
@@ -1116,7 +1125,12 @@ static int resp_step(struct px_conn *c)
 			local_reply(c, 502, PX_F_UPE, body_upe);
 			return 1;
 		}
-		return response_head(c, &h);
+		r = response_head(c, &h);
+		/* The body bytes that came with the head are delimited now, so that
+		 * down_write() sends head and body in one writev(). */
+		if (!c->dead && c->rs == PX_RS_BODY)
+			resp_body_step(c);
+		return r;
 	case PX_RS_BODY:
 		return resp_body_step(c);
 	case PX_RS_TUNNEL:
@@ -1147,13 +1161,15 @@ static int down_read(struct px_conn *c)
 			conn_close(c);
 			return 1;
 		}
-		if (n < 0 && errno == EAGAIN)
+		/* drained as in fill_from(): a short read, unless a FIN is queued */
+		if ((n < 0 && errno == EAGAIN) ||
+		    (n > 0 && n < (ssize_t)sizeof(discard) && !c->rdhup))
 			c->rd = false;
 		return n > 0;
 	}
 	if (c->rs == PX_RS_LOCAL && c->rq == PX_RQ_DONE)
 		return 0; /* the rest is discarded in the drain */
-	r = fill_from(c->ev.fd, &c->ib, &c->rd, &c->eof);
+	r = fill_from(c->ev.fd, &c->ib, &c->rd, &c->eof, c->rdhup);
 	if (r < 0) {
 		pr_debug("%s: read: %s", c->peer_text, strerror(-r));
 		conn_abort_flags(c, c->rs != PX_RS_NONE ? PX_F_DC : 0);
@@ -1234,6 +1250,8 @@ void px_conn_event(struct px_conn *c, uint32_t events)
 		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->rd = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->rdhup = true;
 	if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		c->wr = true;
 	conn_run(c);
@@ -1247,6 +1265,8 @@ void px_conn_up_event(struct px_conn *c, uint32_t events)
 		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		up->rd = true;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		up->rdhup = true;
 	if (events & EPOLLOUT)
 		up->wr = true;
 	if (events & (EPOLLHUP | EPOLLERR))

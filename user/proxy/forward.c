@@ -151,10 +151,11 @@ int px_fwd_response_head(const struct sl_h1_head *h, const struct px_fwd_resp *f
 	struct wr w = { out, 0, cap, false };
 	unsigned int st = m->status;
 	bool no_framing = st < 200 || st == 204;
-	char line[32];
+	char code[4] = { (char)('0' + st / 100 % 10), (char)('0' + st / 10 % 10),
+			 (char)('0' + st % 10), ' ' }; /* three digits: what the parser takes */
 
-	snprintf(line, sizeof(line), "HTTP/1.1 %03u ", st);
-	puts_(&w, line);
+	put(&w, "HTTP/1.1 ", 9);
+	put(&w, code, sizeof(code));
 	if (h->reason.len)
 		put_str(&w, h->reason);
 	else

@@ -163,7 +163,36 @@ const char *px_route_cluster(const struct sl_fe_dest *d, char *buf, size_t len)
 		snprintf(buf, len, "-");
 		return buf;
 	}
-	snprintf(buf, len, "outbound|%u|%s|%s.%s.svc.cluster.local", d->port,
-		 d->subset ? d->subset : "", d->svc->meta.name, d->svc->meta.ns);
+	/* "outbound|PORT|SUBSET|NAME.NS.svc.cluster.local", without printf: every request
+	 * names its cluster */
+	const char *parts[] = { "outbound|",
+				NULL,
+				"|",
+				d->subset ? d->subset : "",
+				"|",
+				d->svc->meta.name,
+				".",
+				d->svc->meta.ns,
+				".svc.cluster.local" };
+	char port[6], *p = port + sizeof(port);
+	unsigned int v = d->port;
+	size_t n = 0;
+
+	if (!len)
+		return buf;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10));
+	parts[1] = p;
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		size_t k = strlen(parts[i]);
+
+		if (k > len - 1 - n)
+			k = len - 1 - n;
+		memcpy(buf + n, parts[i], k);
+		n += k;
+	}
+	buf[n] = '\0';
 	return buf;
 }

@@ -99,20 +99,55 @@ fail:
 	return NULL;
 }
 
+/* Whether nothing waits on fd: leftover bytes or an EOF would be read as the next
+ * response. One peek settles it. */
+static bool quiet(int fd)
+{
+	char b;
+	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/* The idle connection to reuse from p, or NULL. One pooled before this round is
+ * known quiet without a syscall: whatever reached it since its last read raised an
+ * edge that the worker has already handed to px_up_idle_event() (worker.c runs the
+ * events of idle connections first). One pooled in this round may have an event still
+ * waiting in the round's batch, so it is peeked at. */
+static struct px_up *pool_take(struct px_worker *w, struct px_pool *p)
+{
+	struct px_up *up;
+
+	for (up = p->idle; up; up = up->next) {
+		if (up->idle_round != w->round) {
+			pool_unlink(p, up);
+			return up;
+		}
+	}
+	while ((up = p->idle)) {
+		if (quiet(up->ev.fd)) {
+			pool_unlink(p, up);
+			return up;
+		}
+		px_up_close(w, up);
+	}
+	return NULL;
+}
+
 struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh)
 {
 	struct px_pool *p = fresh ? NULL : pool_of(w, ep, false);
-	struct px_up *up;
+	struct px_up *up = p && p->idle ? pool_take(w, p) : NULL;
 
-	if (p && p->idle) {
-		up = p->idle;
-		pool_unlink(p, up);
+	if (up) {
 		px_stat_dec(&w->stats, PX_ST_US_CX_IDLE);
 		px_stat_inc(&w->stats, PX_ST_US_CX_POOL_REUSE);
 		up->reused = true;
-		/* Edge-triggered: nothing may have arrived while idle (that closes
-		 * it), so reads would say EAGAIN; writes are tried at once. */
-		up->rd = up->wr = true;
+		/* Edge-triggered: nothing arrived while idle (that would have closed
+		 * it), so a read would say EAGAIN: reads wait for the next edge; writes
+		 * are tried at once. */
+		up->rd = false;
+		up->wr = true;
 		return up;
 	}
 	return connect_new(w, ep);
@@ -137,26 +172,19 @@ void px_up_close(struct px_worker *w, struct px_up *up)
 	w->dead_ups = up;
 }
 
-/* A connection is clean when nothing is waiting on it: leftover bytes or an EOF would
- * be read as the next response. One peek settles it. */
-static bool quiet(int fd)
-{
-	char b;
-	ssize_t n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
-
-	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
 void px_up_release(struct px_worker *w, struct px_up *up, bool reusable)
 {
 	struct px_pool *p;
 
-	if (reusable && w->view && px_snapshot_has_endpoint(w->view->s, &up->ep) &&
-	    quiet(up->ev.fd)) {
+	/* Clean unless the server hung up, or its last read did not drain it (a full
+	 * buffer, or an edge since: then a peek decides). */
+	if (reusable && !up->rdhup && (!up->rd || quiet(up->ev.fd)) && w->view &&
+	    px_snapshot_has_endpoint(w->view->s, &up->ep)) {
 		p = pool_of(w, &up->ep, true);
 		if (p && p->nidle < PX_POOL_MAX_IDLE) {
 			up->owner = NULL;
 			up->idle_since = w->now_ms;
+			up->idle_round = w->round;
 			up->prev = NULL;
 			up->next = p->idle;
 			if (p->idle)

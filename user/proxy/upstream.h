@@ -14,20 +14,23 @@
 
 #include "proxy/conn-t.h"
 
-/* A connection to ep: the most recently idle one of ep's pool (up->reused) unless
- * `fresh`, else a new non-blocking connect() (up->connected false until it completes).
+/* A connection to ep: the most recently idle one of ep's pool pooled before this round
+ * (else the most recent one a peek finds quiet; up->reused) unless `fresh`, else a new
+ * non-blocking connect() (up->connected false until it completes).
  * The caller sets up->owner. Returns NULL with errno set when the socket or connect()
  * fails at once. */
 struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh);
 
-/* Gives up back: to its endpoint's pool when `reusable`, the endpoint is still in the
+/* Gives up back: to its endpoint's pool when `reusable`, no hang-up was seen on it, its
+ * last read drained it (else a peek must find nothing), the endpoint is still in the
  * worker's snapshot and the pool has room; closed otherwise. */
 void px_up_release(struct px_worker *w, struct px_up *up, bool reusable);
 
 /* Closes up now (and takes it out of its pool if idle); freed after the round. */
 void px_up_close(struct px_worker *w, struct px_up *up);
 
-/* An event for an idle pooled connection: input or hang-up ends it. */
+/* An event for an idle pooled connection: input or hang-up ends it. The worker runs
+ * these before the other events of a round (worker.c idle_first). */
 void px_up_idle_event(struct px_worker *w, struct px_up *up, uint32_t events);
 
 /* Closes idle connections past PX_UPSTREAM_IDLE_MS, and, with s, those whose endpoint

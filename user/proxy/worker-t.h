@@ -135,13 +135,14 @@ struct px_worker {
 	/* uint32_t pool_id -> struct px_dpool * (conn_limit.h) */
 	struct sl_htab dpools;
 	struct px_conn *kicked; /* handed a slot while waiting: resumed before the reap */
+	uint64_t round; /* epoll_wait() calls so far */
 	int64_t now_ms; /* CLOCK_MONOTONIC, once per round */
 	int64_t wall_ms; /* CLOCK_REALTIME */
 	void *xbufs[PX_XBUF_CACHE]; /* free exchange buffer blocks */
 	size_t nxbufs;
 	char *log; /* access log lines not yet written */
 	size_t loglen;
-	uint8_t rnd[512]; /* getrandom() output, used 16 bytes at a time */
+	uint8_t rnd[4096]; /* getrandom() output, used 16 bytes at a time (a call per 256 ids) */
 	size_t rnd_used;
 	uint64_t xs; /* xorshift state for weighted choices */
 } __attribute__((aligned(64)));

@@ -67,7 +67,15 @@ void px_worker_log(struct px_worker *w, const char *line, size_t len)
 void px_worker_random16(struct px_worker *w, uint8_t out[16])
 {
 	if (w->rnd_used + 16 > sizeof(w->rnd)) {
-		if (getrandom(w->rnd, sizeof(w->rnd), 0) != (ssize_t)sizeof(w->rnd)) {
+		size_t got = 0;
+		ssize_t n;
+
+		/* (more than 256 bytes may come in parts: a signal can cut a read) */
+		while (got < sizeof(w->rnd) &&
+		       ((n = getrandom(w->rnd + got, sizeof(w->rnd) - got, 0)) > 0 ||
+			(n < 0 && errno == EINTR)))
+			got += n > 0 ? (size_t)n : 0;
+		if (got < sizeof(w->rnd)) {
 			/* Unique is what matters for a request id; keep going. */
 			for (size_t i = 0; i < sizeof(w->rnd); i += 4) {
 				uint32_t r = px_worker_rand32(w);
@@ -246,6 +254,8 @@ static void dispatch(struct px_worker *w, struct epoll_event *e)
 {
 	struct px_ev *ev = e->data.ptr;
 
+	if (!e->events)
+		return;
 	switch (ev->type) {
 	case PX_EV_LISTEN:
 		accept_all(w, ev->fd);
@@ -294,6 +304,23 @@ static void start_drain(struct px_worker *w)
 	px_conn_reap(w);
 }
 
+/* Runs the events of idle pooled connections before any other: a server's close of
+ * one then ends it before a request of this round can take it from its pool
+ * (upstream.c reuses such a connection without a syscall). Those events are then
+ * spent (dispatch() skips an event without bits). */
+static void idle_first(struct px_worker *w, struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct px_ev *ev = evs[i].data.ptr;
+		struct px_up *up = (struct px_up *)ev;
+
+		if (ev->type != PX_EV_UP || up->dead || up->owner)
+			continue;
+		px_up_idle_event(w, up, evs[i].events);
+		evs[i].events = 0;
+	}
+}
+
 static void *worker_main(void *arg)
 {
 	struct px_worker *w = arg;
@@ -303,8 +330,10 @@ static void *worker_main(void *arg)
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		int n = epoll_wait(w->epfd, evs, 256, PX_TICK_MS);
 
+		w->round++;
 		w->now_ms = clock_ms(CLOCK_MONOTONIC);
 		w->wall_ms = clock_ms(CLOCK_REALTIME);
+		idle_first(w, evs, n);
 		for (int i = 0; i < n; i++)
 			dispatch(w, &evs[i]);
 		/* Freed only now: a later event of this round may still name them. */
