@@ -29,6 +29,12 @@ t_begin "dig gets answers over UDP and TCP, IPv4 and IPv6 ClusterIPs, from both 
 assert_eq "$(grep -c 'web.default.svc.cluster.local  -> 10.96.0.10$' <<<"$out")" 2 &&
 	assert_eq "$(grep -c 'web.default.svc.cluster.local AAAA  -> fd00:10:96::a$' <<<"$out")" 2 && t_pass
 
+t_begin "L7: examples/demo-l7/ applies on both agents (warnings name dir/file, no //)"
+assert_eq "$(grep -c '^virtualservice/default/web created$' <<<"$out")" 2 &&
+	assert_eq "$(grep -c '^authorizationpolicy/default/web-read-only created$' <<<"$out")" 2 &&
+	assert_contains "$out" "examples/demo-l7/authorizationpolicy.yaml:" &&
+	assert_not_contains "$out" "examples/demo-l7//" && t_pass
+
 t_begin "L7: the user jason's 4 requests are all answered by v2 (node2-p1)"
 assert_eq "$(grep -c "curl -H 'end-user: jason' http://10.96.0.10/  -> hello from nginx in pod node2-p1$" <<<"$out")" 4 \
 	"$(grep 'end-user: jason' <<<"$out")" && t_pass
