@@ -95,6 +95,7 @@ static int add_path(struct sl_buf *req, const char *path)
 	struct stat st;
 	struct dirent *de;
 	char **names = NULL;
+	const char *sep;
 	size_t n = 0;
 	int err = 0;
 	DIR *d;
@@ -105,13 +106,16 @@ static int add_path(struct sl_buf *req, const char *path)
 			pr_err("%s: %s", path, strerror(errno));
 			return -errno;
 		}
+		/* "dir/" names its files "dir/x.yaml", not "dir//x.yaml": the file of a
+		 * warning's or error's file:line:col reads as the user wrote it. */
+		sep = path[strlen(path) - 1] == '/' ? "" : "/";
 		while ((de = readdir(d))) {
 			char **nv;
 
 			if (!config_name(de->d_name))
 				continue;
 			nv = realloc(names, (n + 1) * sizeof(*nv));
-			if (!nv || asprintf(&nv[n], "%s/%s", path, de->d_name) < 0) {
+			if (!nv || asprintf(&nv[n], "%s%s%s", path, sep, de->d_name) < 0) {
 				err = -ENOMEM;
 				names = nv ? nv : names;
 				break;
