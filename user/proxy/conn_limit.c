@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Per-worker connection shares and pending queues of destinations (conn_limit.h). */
+/* Per-worker shares of destinations' limits and their pending queues (conn_limit.h). */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -20,26 +20,45 @@ static struct px_dpool *dpool(struct px_worker *w, uint32_t id, bool create)
 	return p;
 }
 
+uint32_t px_limit_share(uint32_t limit, unsigned int workers)
+{
+	uint64_t nw = workers ? workers : 1;
+
+	return (uint32_t)(((uint64_t)limit + nw - 1) / nw);
+}
+
 int px_slot_take(struct px_worker *w, struct px_conn *c, const struct sl_fe_dest *d)
 {
-	unsigned int nw = w->cfg->workers ? w->cfg->workers : 1;
+	const struct sl_http_pool *hp = d ? &d->pool.http : NULL;
 	uint32_t share, limit;
 	struct px_dpool *p;
 
-	if (c->slot_held || c->pending || !d || !d->pool.set || !d->pool.max_connections)
+	if (!d)
+		return 0;
+	/* http2MaxRequests: taken once per request, kept across its retries. */
+	if (!c->rq_held && hp->http2_max_requests) {
+		p = dpool(w, d->pool_id, true);
+		if (!p)
+			return -ENOMEM;
+		if (p->requests >= px_limit_share(hp->http2_max_requests, w->cfg->workers))
+			return -ENOSPC;
+		p->requests++;
+		c->rq_held = true;
+		c->slot_pool = d->pool_id;
+	}
+	if (c->slot_held || c->pending || !d->pool.set || !d->pool.max_connections)
 		return 0;
 	p = dpool(w, d->pool_id, true);
 	if (!p)
 		return -ENOMEM;
-	share = (d->pool.max_connections + nw - 1) / nw;
+	share = px_limit_share(d->pool.max_connections, w->cfg->workers);
 	c->slot_pool = d->pool_id;
 	if (p->busy < share) {
 		p->busy++;
 		c->slot_held = true;
 		return 0;
 	}
-	limit = d->pool.http.http1_max_pending_requests ? d->pool.http.http1_max_pending_requests
-							: UINT32_MAX;
+	limit = hp->http1_max_pending_requests ? hp->http1_max_pending_requests : UINT32_MAX;
 	if (p->npending >= limit)
 		return -ENOSPC;
 	c->pending = true;
@@ -52,6 +71,29 @@ int px_slot_take(struct px_worker *w, struct px_conn *c, const struct sl_fe_dest
 	p->tail = c;
 	p->npending++;
 	return 1;
+}
+
+bool px_retry_take(struct px_worker *w, struct px_conn *c, const struct sl_fe_dest *d)
+{
+	uint32_t limit = d ? d->pool.http.max_retries : 0;
+	struct px_dpool *p;
+
+	if (!limit)
+		return true;
+	p = dpool(w, d->pool_id, true);
+	if (!p)
+		return false;
+	/* The retry c held was for the try that just ended. */
+	if (c->retry_held) {
+		c->retry_held = false;
+		p->retries--;
+	}
+	if (p->retries >= px_limit_share(limit, w->cfg->workers))
+		return false;
+	p->retries++;
+	c->retry_held = true;
+	c->slot_pool = d->pool_id;
+	return true;
 }
 
 static void unlink_pending(struct px_dpool *p, struct px_conn *c)
@@ -74,15 +116,25 @@ void px_slot_release(struct px_worker *w, struct px_conn *c)
 	struct px_dpool *p;
 	struct px_conn *n;
 
-	if (!c->slot_held && !c->pending)
+	if (!c->slot_held && !c->pending && !c->rq_held && !c->retry_held)
 		return;
 	p = dpool(w, c->slot_pool, false);
 	if (!p)
 		return;
+	if (c->rq_held) {
+		c->rq_held = false;
+		p->requests--;
+	}
+	if (c->retry_held) {
+		c->retry_held = false;
+		p->retries--;
+	}
 	if (c->pending) {
 		unlink_pending(p, c);
 		return;
 	}
+	if (!c->slot_held)
+		return;
 	c->slot_held = false;
 	n = p->head;
 	if (!n) {

@@ -162,15 +162,23 @@ static bool repetition(const char *re, size_t i, size_t *end)
 	return true;
 }
 
-int px_regex_translate(const char *re, char *out, size_t cap, char *why, size_t whylen)
+/* The translation: anchored at both ends for a full match, or (groups not NULL) as it
+ * is for a search with the capture groups kept, groups->map[k] the ERE group of RE2
+ * group k (an RE2 "(?:" becomes an ERE group too: POSIX has no other kind). */
+static int translate(const char *re, char *out, size_t cap, struct px_regex_groups *groups,
+		     char *why, size_t whylen)
 {
 	struct rx_out o = { out, 0, cap, false };
+	unsigned int ere = 0, re2 = 0;
 	int ret;
 
 	if (!cap)
 		return -ENOSPC;
 	out[0] = '\0';
-	put(&o, "^(");
+	if (groups)
+		*groups = (struct px_regex_groups){ 0 };
+	else
+		put(&o, "^(");
 	for (size_t i = 0; re[i]; i++) {
 		char c = re[i];
 
@@ -193,10 +201,18 @@ int px_regex_translate(const char *re, char *out, size_t cap, char *why, size_t 
 			if (ret)
 				return ret;
 		} else if (c == '(') {
+			bool capture = true;
+
 			if (re[i + 1] == '?') {
 				if (re[i + 2] != ':')
 					return refuse(why, whylen, "(?flags) and named groups");
 				i += 2;
+				capture = false;
+			}
+			ere++;
+			if (groups && capture && ++re2 < PX_REGEX_GROUPS) {
+				groups->map[re2] = (unsigned char)ere;
+				groups->n = re2;
 			}
 			putc1(&o, '(');
 		} else if (c == '{') {
@@ -207,20 +223,42 @@ int px_regex_translate(const char *re, char *out, size_t cap, char *why, size_t 
 			for (; i <= end; i++)
 				putc1(&o, re[i]);
 			i--;
-			if (re[i + 1] == '?')
-				i++; /* lazy: the same full matches */
+			if (re[i + 1] == '?') {
+				/* Lazy: the same full matches, but not the same matches found
+				 * by a search (POSIX's are the longest). */
+				if (groups)
+					return refuse(why, whylen, "a lazy quantifier");
+				i++;
+			}
 		} else if ((c == '*' || c == '+' || c == '?') && re[i + 1] == '?') {
+			if (groups)
+				return refuse(why, whylen, "a lazy quantifier");
 			putc1(&o, c);
 			i++;
 		} else {
 			putc1(&o, c);
 		}
 	}
-	put(&o, ")$");
+	if (!groups)
+		put(&o, ")$");
+	if (groups && ere >= PX_REGEX_ERE_GROUPS)
+		return refuse(why, whylen, "too many groups");
 	return o.full ? -ENOSPC : 0;
 }
 
-int px_regex_compile(const char *re, regex_t *out, char *why, size_t whylen)
+int px_regex_translate(const char *re, char *out, size_t cap, char *why, size_t whylen)
+{
+	return translate(re, out, cap, NULL, why, whylen);
+}
+
+int px_regex_translate_search(const char *re, char *out, size_t cap, struct px_regex_groups *g,
+			      char *why, size_t whylen)
+{
+	return translate(re, out, cap, g, why, whylen);
+}
+
+static int compile(const char *re, regex_t *out, struct px_regex_groups *g, char *why,
+		   size_t whylen)
 {
 	size_t cap = strlen(re) * 12 + 8;
 	char *ere = malloc(cap);
@@ -228,11 +266,21 @@ int px_regex_compile(const char *re, regex_t *out, char *why, size_t whylen)
 
 	if (!ere)
 		return -ENOMEM;
-	ret = px_regex_translate(re, ere, cap, why, whylen);
-	if (!ret && regcomp(out, ere, REG_EXTENDED | REG_NOSUB)) {
+	ret = translate(re, ere, cap, g, why, whylen);
+	if (!ret && regcomp(out, ere, REG_EXTENDED | (g ? 0 : REG_NOSUB))) {
 		snprintf(why, whylen, "a pattern POSIX regcomp() does not take (as %s)", ere);
 		ret = -EINVAL;
 	}
 	free(ere);
 	return ret == -ENOSPC ? -ENOMEM : ret;
+}
+
+int px_regex_compile(const char *re, regex_t *out, char *why, size_t whylen)
+{
+	return compile(re, out, NULL, why, whylen);
+}
+
+int px_regex_compile_search(const char *re, struct px_regex_sub *out, char *why, size_t whylen)
+{
+	return compile(re, &out->re, &out->groups, why, whylen);
 }

@@ -43,7 +43,47 @@ static struct px_pool *pool_of(struct px_worker *w, const struct px_ep *ep, bool
 	return p;
 }
 
-static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep)
+/* Whole seconds of ns for a TCP keepalive option: at least 1, at most 32767 (the
+ * kernel's bound). */
+static int ka_secs(uint64_t ns)
+{
+	uint64_t s = ns / 1000000000;
+
+	return s < 1 ? 1 : s > 32767 ? 32767 : (int)s;
+}
+
+/* connectionPool.tcp.tcpKeepalive on fd, in whole seconds as Istio gives them to
+ * Envoy; what is not written stays the OS's. Best effort, as Envoy's socket options
+ * are. */
+static void keepalive(int fd, const struct sl_tcp_keepalive *ka)
+{
+	int one = 1, v;
+
+	if (!ka || !ka->set)
+		return;
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	if (ka->time_ns) {
+		v = ka_secs(ka->time_ns);
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
+	}
+	if (ka->interval_ns) {
+		v = ka_secs(ka->interval_ns);
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
+	}
+	if (ka->probes) {
+		v = ka->probes > 127 ? 127 : (int)ka->probes;
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+	}
+}
+
+/* Whether up is past its maxConnectionDuration: it is not used again. */
+static bool too_old(const struct px_worker *w, const struct px_up *up)
+{
+	return up->max_age_ms && w->now_ms - up->born_ms >= up->max_age_ms;
+}
+
+static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep,
+				 const struct sl_conn_pool *cp)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	struct sockaddr_storage ss = { 0 };
@@ -74,6 +114,7 @@ static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep)
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	keepalive(fd, cp ? &cp->keepalive : NULL);
 	px_stat_inc(&w->stats, PX_ST_US_CX_TOTAL);
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
 		up->connected = true;
@@ -81,6 +122,8 @@ static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep)
 		goto fail_fd;
 	up->ev = (struct px_ev){ PX_EV_UP, fd };
 	up->ep = *ep;
+	up->born_ms = w->now_ms;
+	up->max_age_ms = cp ? (int64_t)((cp->max_connection_duration_ns + 999999) / 1000000) : 0;
 	up->rd = up->connected;
 	up->wr = up->connected;
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -116,9 +159,15 @@ static bool quiet(int fd)
  * waiting in the round's batch, so it is peeked at. */
 static struct px_up *pool_take(struct px_worker *w, struct px_pool *p)
 {
-	struct px_up *up;
+	struct px_up *up, *next;
 
-	for (up = p->idle; up; up = up->next) {
+	for (up = p->idle; up; up = next) {
+		next = up->next;
+		if (too_old(w, up)) {
+			px_stat_inc(&w->stats, PX_ST_US_CX_MAX_DURATION);
+			px_up_close(w, up);
+			continue;
+		}
 		if (up->idle_round != w->round) {
 			pool_unlink(p, up);
 			return up;
@@ -134,7 +183,8 @@ static struct px_up *pool_take(struct px_worker *w, struct px_pool *p)
 	return NULL;
 }
 
-struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh)
+struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh,
+			const struct sl_conn_pool *cp)
 {
 	struct px_pool *p = fresh ? NULL : pool_of(w, ep, false);
 	struct px_up *up = p && p->idle ? pool_take(w, p) : NULL;
@@ -150,7 +200,7 @@ struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh)
 		up->wr = true;
 		return up;
 	}
-	return connect_new(w, ep);
+	return connect_new(w, ep, cp);
 }
 
 void px_up_close(struct px_worker *w, struct px_up *up)
@@ -177,7 +227,11 @@ void px_up_release(struct px_worker *w, struct px_up *up, bool reusable)
 	struct px_pool *p;
 
 	/* Clean unless the server hung up, or its last read did not drain it (a full
-	 * buffer, or an edge since: then a peek decides). */
+	 * buffer, or an edge since: then a peek decides); never past its duration. */
+	if (reusable && too_old(w, up)) {
+		px_stat_inc(&w->stats, PX_ST_US_CX_MAX_DURATION);
+		reusable = false;
+	}
 	if (reusable && !up->rdhup && (!up->rd || quiet(up->ev.fd)) && w->view &&
 	    px_snapshot_has_endpoint(w->view->s, &up->ep)) {
 		p = pool_of(w, &up->ep, true);
@@ -228,9 +282,13 @@ void px_pools_sweep(struct px_worker *w, const struct px_snapshot *s)
 			next = up->next;
 			int64_t idle = up->idle_ms ? up->idle_ms : PX_UPSTREAM_IDLE_MS;
 
-			if (gone || w->now_ms - up->idle_since >= idle) {
+			bool old = too_old(w, up);
+
+			if (gone || old || w->now_ms - up->idle_since >= idle) {
 				if (gone)
 					px_stat_inc(&w->stats, PX_ST_US_CX_POOL_RETIRED);
+				else if (old)
+					px_stat_inc(&w->stats, PX_ST_US_CX_MAX_DURATION);
 				px_up_close(w, up);
 			}
 		}

@@ -5,6 +5,12 @@
  * as soon as the server closes them (an idle connection stays registered with epoll,
  * and any input on it ends it), and a pool whose endpoint left the snapshot is emptied
  * when the worker installs that snapshot. Worker thread only.
+ *
+ * The destination's connectionPool.tcp settings apply to its new connections:
+ * tcpKeepalive (SO_KEEPALIVE, and TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT as written,
+ * in whole seconds) and maxConnectionDuration (Envoy's max_connection_duration: a
+ * connection that old serves the exchange it has, then is not reused; an idle one is
+ * closed at the next sweep, within PX_TICK_MS, and never taken from its pool).
  */
 #ifndef SLUICE_PROXY_UPSTREAM_H
 #define SLUICE_PROXY_UPSTREAM_H
@@ -16,10 +22,12 @@
 
 /* A connection to ep: the most recently idle one of ep's pool pooled before this round
  * (else the most recent one a peek finds quiet; up->reused) unless `fresh`, else a new
- * non-blocking connect() (up->connected false until it completes).
+ * non-blocking connect() (up->connected false until it completes) with the settings of
+ * connection pool cp (NULL: none).
  * The caller sets up->owner. Returns NULL with errno set when the socket or connect()
  * fails at once. */
-struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh);
+struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh,
+			const struct sl_conn_pool *cp);
 
 /* Gives up back: to its endpoint's pool when `reusable`, no hang-up was seen on it, its
  * last read drained it (else a peek must find nothing), the endpoint is still in the
