@@ -95,7 +95,10 @@ struct px_up {
 	int64_t idle_ms; /* closed after this long idle: http.idleTimeout, else the default */
 	unsigned int nreq; /* requests sent on it (http.maxRequestsPerConnection) */
 	int64_t born_ms; /* when connect() started */
-	int64_t max_age_ms; /* tcp.maxConnectionDuration; 0: none */
+	/* The connectionPool.tcp settings of the destination it serves (or served last):
+	 * maxConnectionDuration (0: none) and the keepalive on the socket. */
+	int64_t max_age_ms;
+	struct sl_tcp_keepalive ka;
 	bool connected, reused, dead;
 	bool rd, wr, eof, hup, shut_wr;
 	bool rdhup; /* an event said the server hung up: read until EOF (conn.c fill_from) */

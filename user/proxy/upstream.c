@@ -52,16 +52,17 @@ static int ka_secs(uint64_t ns)
 	return s < 1 ? 1 : s > 32767 ? 32767 : (int)s;
 }
 
-/* connectionPool.tcp.tcpKeepalive on fd, in whole seconds as Istio gives them to
- * Envoy; what is not written stays the OS's. Best effort, as Envoy's socket options
+/* connectionPool.tcp.tcpKeepalive ka on fd, in whole seconds as Istio gives them to
+ * Envoy; what is not written stays the OS's; not set: SO_KEEPALIVE off (a pooled
+ * connection may change hands, upstream.h). Best effort, as Envoy's socket options
  * are. */
 static void keepalive(int fd, const struct sl_tcp_keepalive *ka)
 {
-	int one = 1, v;
+	int on = ka->set, v;
 
-	if (!ka || !ka->set)
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	if (!on)
 		return;
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
 	if (ka->time_ns) {
 		v = ka_secs(ka->time_ns);
 		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
@@ -76,10 +77,33 @@ static void keepalive(int fd, const struct sl_tcp_keepalive *ka)
 	}
 }
 
-/* Whether up is past its maxConnectionDuration: it is not used again. */
+/* up takes connection pool cp's settings (NULL: none): its duration, and its
+ * keepalive when that differs from what the socket has. */
+static void take_settings(struct px_up *up, const struct sl_conn_pool *cp)
+{
+	static const struct sl_tcp_keepalive none;
+	const struct sl_tcp_keepalive *ka = cp ? &cp->keepalive : &none;
+
+	up->max_age_ms = cp ? (int64_t)((cp->max_connection_duration_ns + 999999) / 1000000) : 0;
+	if (ka->set == up->ka.set &&
+	    (!ka->set || (ka->time_ns == up->ka.time_ns && ka->interval_ns == up->ka.interval_ns &&
+			  ka->probes == up->ka.probes)))
+		return;
+	keepalive(up->ev.fd, ka);
+	up->ka = *ka;
+}
+
+/* Whether up is max_age_ms old or more (0: no limit). */
+static bool older(const struct px_worker *w, const struct px_up *up, int64_t max_age_ms)
+{
+	return max_age_ms && w->now_ms - up->born_ms >= max_age_ms;
+}
+
+/* Whether up is past the maxConnectionDuration of the destination it served last: it
+ * is not used again. */
 static bool too_old(const struct px_worker *w, const struct px_up *up)
 {
-	return up->max_age_ms && w->now_ms - up->born_ms >= up->max_age_ms;
+	return older(w, up, up->max_age_ms);
 }
 
 static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep,
@@ -114,7 +138,6 @@ static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep,
 	if (fd < 0)
 		goto fail;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	keepalive(fd, cp ? &cp->keepalive : NULL);
 	px_stat_inc(&w->stats, PX_ST_US_CX_TOTAL);
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
 		up->connected = true;
@@ -123,7 +146,7 @@ static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep,
 	up->ev = (struct px_ev){ PX_EV_UP, fd };
 	up->ep = *ep;
 	up->born_ms = w->now_ms;
-	up->max_age_ms = cp ? (int64_t)((cp->max_connection_duration_ns + 999999) / 1000000) : 0;
+	take_settings(up, cp);
 	up->rd = up->connected;
 	up->wr = up->connected;
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -152,12 +175,14 @@ static bool quiet(int fd)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-/* The idle connection to reuse from p, or NULL. One pooled before this round is
- * known quiet without a syscall: whatever reached it since its last read raised an
- * edge that the worker has already handed to px_up_idle_event() (worker.c runs the
- * events of idle connections first). One pooled in this round may have an event still
- * waiting in the round's batch, so it is peeked at. */
-static struct px_up *pool_take(struct px_worker *w, struct px_pool *p)
+/* The idle connection to reuse from p for a destination whose connections live
+ * max_age_ms (0: no limit), or NULL. One pooled before this round is known quiet
+ * without a syscall: whatever reached it since its last read raised an edge that the
+ * worker has already handed to px_up_idle_event() (worker.c runs the events of idle
+ * connections first). One pooled in this round may have an event still waiting in the
+ * round's batch, so it is peeked at. One too old for the destination is left to
+ * others (the pool is the endpoint's); one past its own duration is closed. */
+static struct px_up *pool_take(struct px_worker *w, struct px_pool *p, int64_t max_age_ms)
 {
 	struct px_up *up, *next;
 
@@ -166,14 +191,15 @@ static struct px_up *pool_take(struct px_worker *w, struct px_pool *p)
 		if (too_old(w, up)) {
 			px_stat_inc(&w->stats, PX_ST_US_CX_MAX_DURATION);
 			px_up_close(w, up);
-			continue;
-		}
-		if (up->idle_round != w->round) {
+		} else if (!older(w, up, max_age_ms) && up->idle_round != w->round) {
 			pool_unlink(p, up);
 			return up;
 		}
 	}
-	while ((up = p->idle)) {
+	for (up = p->idle; up; up = next) {
+		next = up->next;
+		if (older(w, up, max_age_ms))
+			continue;
 		if (quiet(up->ev.fd)) {
 			pool_unlink(p, up);
 			return up;
@@ -187,7 +213,8 @@ struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh,
 			const struct sl_conn_pool *cp)
 {
 	struct px_pool *p = fresh ? NULL : pool_of(w, ep, false);
-	struct px_up *up = p && p->idle ? pool_take(w, p) : NULL;
+	int64_t max_age = cp ? (int64_t)((cp->max_connection_duration_ns + 999999) / 1000000) : 0;
+	struct px_up *up = p && p->idle ? pool_take(w, p, max_age) : NULL;
 
 	if (up) {
 		px_stat_dec(&w->stats, PX_ST_US_CX_IDLE);
@@ -198,6 +225,7 @@ struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh,
 		 * are tried at once. */
 		up->rd = false;
 		up->wr = true;
+		take_settings(up, cp);
 		return up;
 	}
 	return connect_new(w, ep, cp);

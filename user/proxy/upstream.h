@@ -6,11 +6,15 @@
  * and any input on it ends it), and a pool whose endpoint left the snapshot is emptied
  * when the worker installs that snapshot. Worker thread only.
  *
- * The destination's connectionPool.tcp settings apply to its new connections:
+ * The connectionPool.tcp settings of the destination a connection serves apply to it:
  * tcpKeepalive (SO_KEEPALIVE, and TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT as written,
  * in whole seconds) and maxConnectionDuration (Envoy's max_connection_duration: a
- * connection that old serves the exchange it has, then is not reused; an idle one is
- * closed at the next sweep, within PX_TICK_MS, and never taken from its pool).
+ * connection that old, counted from its connect(), serves the exchange it has, then
+ * is not reused; an idle one is closed at the next sweep, within PX_TICK_MS). Pools
+ * are per endpoint, not per destination as Envoy's clusters' are: a pooled connection
+ * may serve another destination on the same endpoint (another subset, say), and then
+ * takes that destination's settings (keepalive options set again when they differ; a
+ * connection older than its duration is left in the pool for others).
  */
 #ifndef SLUICE_PROXY_UPSTREAM_H
 #define SLUICE_PROXY_UPSTREAM_H
