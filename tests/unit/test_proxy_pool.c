@@ -103,6 +103,39 @@ static void t_request_and_retry_limits(void **state)
 	px_slot_release(&w, &c[2]);
 	px_snapshot_put(s);
 
+	/* With maxConnections 1: waiting requests hold no request (as in Envoy), one
+	 * handed a slot takes it unchecked; over the requests, 503 UO at once. */
+	cfg.workers = 1;
+	if (build("    connectionPool: {tcp: {maxConnections: 1},\n"
+		  "      http: {http1MaxPendingRequests: 5, http2MaxRequests: 1}}\n",
+		  NULL, &s, err, sizeof(err)))
+		fail_msg("%s", err);
+	d = dest_of(s);
+	assert_int_equal(px_slot_take(&w, &c[0], d), 0);
+	assert_true(c[0].rq_held && c[0].slot_held);
+	assert_int_equal(px_slot_take(&w, &c[1], d), -ENOSPC); /* 1 request in flight */
+	px_slot_release(&w, &c[1]);
+	px_snapshot_put(s);
+	if (build("    connectionPool: {tcp: {maxConnections: 1},\n"
+		  "      http: {http1MaxPendingRequests: 5, http2MaxRequests: 2}}\n",
+		  NULL, &s, err, sizeof(err)))
+		fail_msg("%s", err);
+	px_slot_release(&w, &c[0]);
+	d = dest_of(s);
+	assert_int_equal(px_slot_take(&w, &c[0], d), 0);
+	assert_int_equal(px_slot_take(&w, &c[1], d), 1); /* waits, holding no request */
+	assert_int_equal(px_slot_take(&w, &c[2], d), 1);
+	assert_false(c[1].rq_held || c[2].rq_held);
+	px_slot_release(&w, &c[0]); /* c[1] is handed the slot */
+	assert_true(c[1].slot_held && w.kicked == &c[1]);
+	assert_int_equal(px_slot_take(&w, &c[1], d), 0);
+	assert_true(c[1].rq_held);
+	px_slot_release(&w, &c[2]);
+	px_slot_release(&w, &c[1]);
+	w.kicked = NULL;
+	c[1].kick_listed = false;
+	px_snapshot_put(s);
+
 	/* Not written: no limit, nothing held. */
 	if (build("    connectionPool: {http: {maxRequestsPerConnection: 1}}\n", NULL, &s, err,
 		  sizeof(err)))

@@ -27,27 +27,50 @@ uint32_t px_limit_share(uint32_t limit, unsigned int workers)
 	return (uint32_t)(((uint64_t)limit + nw - 1) / nw);
 }
 
+/* http2MaxRequests: a request arriving over the share is refused; one handed a slot
+ * from the queue (slot_held already) is not checked again, as Envoy checks when a
+ * stream is asked for and counts it once attached to a connection. */
+static int request_check(struct px_worker *w, struct px_conn *c, const struct sl_fe_dest *d)
+{
+	uint32_t max = d->pool.http.http2_max_requests;
+	struct px_dpool *p;
+
+	if (!max || c->rq_held || c->slot_held)
+		return 0;
+	p = dpool(w, d->pool_id, true);
+	if (!p)
+		return -ENOMEM;
+	return p->requests >= px_limit_share(max, w->cfg->workers) ? -ENOSPC : 0;
+}
+
+static int request_take(struct px_worker *w, struct px_conn *c, const struct sl_fe_dest *d)
+{
+	struct px_dpool *p;
+
+	if (!d->pool.http.http2_max_requests || c->rq_held)
+		return 0;
+	p = dpool(w, d->pool_id, true);
+	if (!p)
+		return -ENOMEM;
+	p->requests++;
+	c->rq_held = true;
+	c->slot_pool = d->pool_id;
+	return 0;
+}
+
 int px_slot_take(struct px_worker *w, struct px_conn *c, const struct sl_fe_dest *d)
 {
-	const struct sl_http_pool *hp = d ? &d->pool.http : NULL;
 	uint32_t share, limit;
 	struct px_dpool *p;
+	int ret;
 
 	if (!d)
 		return 0;
-	/* http2MaxRequests: taken once per request, kept across its retries. */
-	if (!c->rq_held && hp->http2_max_requests) {
-		p = dpool(w, d->pool_id, true);
-		if (!p)
-			return -ENOMEM;
-		if (p->requests >= px_limit_share(hp->http2_max_requests, w->cfg->workers))
-			return -ENOSPC;
-		p->requests++;
-		c->rq_held = true;
-		c->slot_pool = d->pool_id;
-	}
+	ret = request_check(w, c, d);
+	if (ret)
+		return ret;
 	if (c->slot_held || c->pending || !d->pool.set || !d->pool.max_connections)
-		return 0;
+		return c->pending ? 1 : request_take(w, c, d);
 	p = dpool(w, d->pool_id, true);
 	if (!p)
 		return -ENOMEM;
@@ -56,9 +79,10 @@ int px_slot_take(struct px_worker *w, struct px_conn *c, const struct sl_fe_dest
 	if (p->busy < share) {
 		p->busy++;
 		c->slot_held = true;
-		return 0;
+		return request_take(w, c, d);
 	}
-	limit = hp->http1_max_pending_requests ? hp->http1_max_pending_requests : UINT32_MAX;
+	limit = d->pool.http.http1_max_pending_requests ? d->pool.http.http1_max_pending_requests
+							: UINT32_MAX;
 	if (p->npending >= limit)
 		return -ENOSPC;
 	c->pending = true;

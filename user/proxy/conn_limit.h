@@ -11,9 +11,12 @@
  * snapshot swap.
  *
  * The same per-worker shares bound two of Envoy's other circuit breakers:
- *  - http.http2MaxRequests (max_requests): requests in flight to the destination,
- *    waiting ones included, whatever the protocol; a request over the share of
- *    ceil(http2MaxRequests / workers) is answered 503 UO at once (it does not wait);
+ *  - http.http2MaxRequests (max_requests): requests in flight to the destination on
+ *    its connections, whatever the protocol; a request arriving while the share of
+ *    ceil(http2MaxRequests / workers) is taken is answered 503 UO at once (it does not
+ *    wait). As in Envoy, which checks when a stream is asked for and counts it once
+ *    attached to a connection, requests waiting for a slot are not counted, and one
+ *    handed a slot is not checked again;
  *  - http.maxRetries (max_retries): retries in flight at once; a retry is held from
  *    when it is decided (its backoff included) until its try ends (the next retry
  *    decision or the end of the exchange). A retry over the share is not made: the
