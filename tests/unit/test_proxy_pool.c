@@ -238,6 +238,20 @@ static void t_regex_rewrite(void **state)
 	assert_int_equal(px_regex_translate_search("a+?", out, sizeof(out), &g, why, sizeof(why)),
 			 -EINVAL);
 	assert_non_null(strstr(why, "lazy"));
+	/* What regcomp() would copy beyond any use: refused, in both kinds. */
+	assert_int_equal(px_regex_translate("a++", out, sizeof(out), why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "a repetition of a repetition"));
+	assert_int_equal(px_regex_translate("x{1001}", out, sizeof(out), why, sizeof(why)), -EINVAL);
+	assert_int_equal(
+		px_regex_translate("((a{1,200}){1,200})", out, sizeof(out), why, sizeof(why)),
+		-EINVAL);
+	assert_non_null(strstr(why, "too large"));
+	assert_int_equal(px_regex_translate_search("(a{1,100}b){1,100}", out, sizeof(out), &g, why,
+						   sizeof(why)),
+			 0);
+	assert_int_equal(px_regex_translate("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{12}|a*?b??", out,
+					    sizeof(out), why, sizeof(why)),
+			 0);
 }
 
 static void t_settings_taken_or_refused(void **state)

@@ -13,7 +13,11 @@
  * backslash before any punctuation character (a literal). Refused, naming the
  * construct: flags ("(?i)"), named groups, \b \B \A \z, \p{..} \P{..} classes, \x
  * \Q..\E and other escapes, "{" that does not start a repetition (RE2 reads it as a
- * literal), and POSIX bracket constructs RE2 reads otherwise ([=, [.).
+ * literal), POSIX bracket constructs RE2 reads otherwise ([=, [.), and, as RE2 refuses
+ * them, a repetition of a repetition ("a**", "a{2}{3}") and counts over 1000. A pattern
+ * whose repetitions would make regcomp() copy its parts more than 20000 times in all
+ * (glibc copies x{n,m} m times, so nested repetitions multiply) is refused too: RE2
+ * bounds its programs' size, and a short pattern must not take the agent's memory.
  *
  * Rewrites (uriRegexRewrite) search for the matches of a pattern instead, and use its
  * groups: the pattern is translated without anchors, compiled with its
