@@ -8,13 +8,14 @@
  *
  * The connectionPool.tcp settings of the destination a connection serves apply to it:
  * tcpKeepalive (SO_KEEPALIVE, and TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT as written,
- * in whole seconds) and maxConnectionDuration (Envoy's max_connection_duration: a
- * connection that old, counted from its connect(), serves the exchange it has, then
- * is not reused; an idle one is closed at the next sweep, within PX_TICK_MS). Pools
- * are per endpoint, not per destination as Envoy's clusters' are: a pooled connection
- * may serve another destination on the same endpoint (another subset, say), and then
- * takes that destination's settings (keepalive options set again when they differ; a
- * connection older than its duration is left in the pool for others).
+ * in whole seconds, at least 1) and maxConnectionDuration (Envoy's
+ * max_connection_duration: a connection that old, counted from its connect(), serves
+ * the exchange it has, then is not reused; an idle one is closed at the next sweep,
+ * within PX_TICK_MS). Pools are per endpoint, not per destination as Envoy's clusters'
+ * are: a pooled connection may serve another destination on the same endpoint
+ * (another subset, say), and then takes that destination's settings (keepalive options
+ * set again when they differ; a connection older than its duration is left in the
+ * pool for others).
  */
 #ifndef SLUICE_PROXY_UPSTREAM_H
 #define SLUICE_PROXY_UPSTREAM_H
