@@ -102,6 +102,8 @@ $(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 
 # The path normalizer is the proxy's, but reads every client's request-target.
 $(OUT)/fuzz/fuzz_path_norm: user/proxy/path_norm.c
+# uriRegexRewrite runs a regex over every client's path of its routes.
+$(OUT)/fuzz/fuzz_regex_rewrite: user/proxy/regex.c user/proxy/rewrite_regex.c
 
 tools: $(TOOLS)
 unit: $(UNITS)

@@ -82,13 +82,13 @@ spec:
   hosts: [plain]
   http:
   - match: [{uri: {regex: "/v[0-9]+/.*"}}]
-    rewrite: {uriRegexRewrite: {match: "^/v[0-9]+", rewrite: "/"}}
+    headers: {request: {set: {x-client: "%DOWNSTREAM_REMOTE_ADDRESS%"}}}
     route:
     - destination: {host: plain}
 EOT
 out=$(tb ctl node1 -- apply -f "$T_TMP/vs-regex.yaml" 2>&1)
 got=$(tb ctl node1 -- get virtualservices 2>&1)
-assert_contains "$out" "vs-regex.yaml:7:5: VirtualService default/plain: spec.http[0].rewrite.uriRegexRewrite is not applied" &&
+assert_contains "$out" "vs-regex.yaml:7:5: VirtualService default/plain: spec.http[0].headers.request.set.x-client: %VARIABLE% substitution is not applied" &&
 	assert_contains "$out" "nothing was applied" && assert_not_contains "$got" "plain" && t_pass
 
 start_echo node1-p2 --tcp 8080 || exit 1

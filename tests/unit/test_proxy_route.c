@@ -76,6 +76,8 @@ static void t_round_robin_named_port(void **state)
 	assert_int_equal(s->nfe, 6); /* web: 2 ClusterIPs x 2 ports; drain; empty */
 	for (int i = 0; i < 10; i++) {
 		assert_int_equal(px_route_pick(s, &vip, 80, NULL, NULL, (uint32_t)i, &r), 0);
+		/* The pick does not advance the counter: taking the endpoint does. */
+		px_route_next_ep(r.dest, r.rr, &r.ep);
 		assert_int_equal(r.ep.port, 8080); /* targetPort "web" -> the slice's "http" port */
 		seen11 += !memcmp(r.ep.addr, ip("10.244.1.11").b, 16);
 		seen12 += !memcmp(r.ep.addr, ip("10.244.1.12").b, 16);

@@ -191,11 +191,11 @@ static void t_dr_refused_by_name(void **state)
 	struct px_snapshot *s = NULL;
 	char err[512];
 
-	assert_int_equal(build_dr("    connectionPool: {http: {http2MaxRequests: 1}}\n", &s, err,
+	assert_int_equal(build_dr("    connectionPool: {tcp: {idleTimeout: 1s}}\n", &s, err,
 				  sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "DestinationRule d/s: spec.trafficPolicy."
-				    "connectionPool.http.http2MaxRequests is not applied"));
+				    "connectionPool.tcp.idleTimeout is not applied"));
 	assert_int_equal(build_dr("    outlierDetection: {consecutive5xxErrors: 2}\n"
 				  "    connectionPool: {http: {maxRequestsPerConnection: 1}}\n",
 				  &s, err, sizeof(err)),

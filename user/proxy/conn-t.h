@@ -74,6 +74,7 @@ enum px_rs_state {
 	PX_RS_LOCAL, /* a response of the proxy's own is in dh */
 	PX_RS_DELAY, /* an injected delay (fault.h) holds the request until the deadline */
 	PX_RS_PENDING, /* waiting for a slot of the destination (conn_limit.h) */
+	PX_RS_BACKOFF, /* a retry waits for its backoff (retry.h) until the deadline */
 };
 
 /* A pool: idle connections to one endpoint, most recently used first. */
@@ -93,6 +94,11 @@ struct px_up {
 	uint64_t idle_round; /* the worker's round it was pooled in (upstream.c) */
 	int64_t idle_ms; /* closed after this long idle: http.idleTimeout, else the default */
 	unsigned int nreq; /* requests sent on it (http.maxRequestsPerConnection) */
+	int64_t born_ms; /* when connect() started */
+	/* The connectionPool.tcp settings of the destination it serves (or served last):
+	 * maxConnectionDuration (0: none) and the keepalive on the socket. */
+	int64_t max_age_ms;
+	struct sl_tcp_keepalive ka;
 	bool connected, reused, dead;
 	bool rd, wr, eof, hup, shut_wr;
 	bool rdhup; /* an event said the server hung up: read until EOF (conn.c fill_from) */
@@ -156,9 +162,10 @@ struct px_conn {
 	struct px_ep active_ep;
 	bool active_held;
 	char set_cookie[320];
-	/* The destination slot (conn_limit.h) held or waited for. */
+	/* The destination slot (conn_limit.h) held or waited for, and the destination's
+	 * request (http2MaxRequests) and retry (maxRetries) held. */
 	uint32_t slot_pool;
-	bool slot_held, pending;
+	bool slot_held, pending, rq_held, retry_held;
 	struct px_conn *pnext, *pprev; /* the destination's waiting list */
 	struct px_conn *kick_next; /* w->kicked */
 	bool kick_listed; /* on w->kicked */

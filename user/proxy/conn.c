@@ -28,10 +28,12 @@
 #include "proxy/head_edit.h"
 #include "proxy/lb.h"
 #include "proxy/path_norm.h"
+#include "proxy/regex.h"
 #include "proxy/retry.h"
 #include "proxy/rewrite.h"
 #include "proxy/route.h"
 #include "proxy/rq_account.h"
+#include "proxy/snapshot.h"
 #include "proxy/stats.h"
 #include "proxy/upstream.h"
 #include "proxy/worker.h"
@@ -472,7 +474,7 @@ static void attach_upstream(struct px_conn *c, bool fresh)
 		c->rs = PX_RS_PENDING; /* resumed by px_conn_reap() when handed a slot */
 		return;
 	}
-	c->up = px_up_get(w, &c->ep, fresh);
+	c->up = px_up_get(w, &c->ep, fresh, c->dest ? &c->dest->pool : NULL);
 	if (!c->up) {
 		px_stat_inc(&w->stats, PX_ST_US_CX_CONNECT_FAIL);
 		local_reply(c, 503, PX_F_UF, body_uf);
@@ -514,14 +516,34 @@ static void start_try(struct px_conn *c)
 	attach_upstream(c, false);
 }
 
-/* A try ended by `cause` (status: the response's). When the policy retries it and an
- * attempt is left, the exchange starts again on the destination's next endpoint and
- * true is returned; when no attempt is left, the flag URX is set. */
-static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int status)
+/* Starts the retry decided by retry(): the destination's next endpoint, a new try. */
+static void retry_go(struct px_conn *c)
 {
 	struct px_worker *w = c->w;
 	struct px_lb_req lr = { NULL, &c->peer };
-	struct px_ep prev;
+	struct px_ep prev = c->ep;
+
+	if (px_lb_pick(w, c->view->s, c->dest, c->rr, &lr, &c->ep, NULL, 0)) {
+		local_reply(c, 503, PX_F_UH, "no healthy upstream");
+		return;
+	}
+	/* The request was judged by the policies of its first endpoint's pod (its fields
+	 * are gone now): it is only retried where the same policies apply. */
+	if (px_authz_set_of(c->view->s, &c->ep) != c->azset)
+		c->ep = prev;
+	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
+	start_try(c);
+}
+
+/* A try ended by `cause` (status: the response's). When the policy retries it, an
+ * attempt is left and the destination's maxRetries allows one more in flight, the
+ * exchange starts again on the destination's next endpoint (after the backoff, when
+ * one is written) and true is returned; when no attempt is left, the flag URX is set,
+ * and over maxRetries the flag UO. */
+static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int status)
+{
+	struct px_worker *w = c->w;
+	uint64_t wait;
 
 	/* Every try that ends passes here: outlier detection counts it. */
 	px_lb_report(w, c->dest, &c->ep, cause == PX_RETRY_STATUS ? status : 0);
@@ -533,6 +555,14 @@ static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int sta
 			c->flags |= PX_F_URX;
 		return false;
 	}
+	if (!px_retry_take(w, c, c->dest)) {
+		c->flags |= PX_F_UO;
+		px_stat_inc(&w->stats, PX_ST_US_RQ_RETRY_OVERFLOW);
+		return false;
+	}
+	wait = 0;
+	if (c->rp.backoff_ms)
+		wait = px_retry_backoff_ms(c->rp.backoff_ms, c->retries, px_worker_rand32(w));
 	c->retries++;
 	px_stat_inc(&w->stats, PX_ST_US_RQ_RETRY);
 	if (c->up) {
@@ -544,17 +574,16 @@ static bool retry(struct px_conn *c, enum px_retry_cause cause, unsigned int sta
 	c->uh.off = 0;
 	sl_h1_parser_reset(&c->rsp, c->method);
 	release_active(c);
-	prev = c->ep;
-	if (px_lb_pick(w, c->view->s, c->dest, c->rr, &lr, &c->ep, NULL, 0)) {
-		local_reply(c, 503, PX_F_UH, "no healthy upstream");
+	if (wait) {
+		/* The connection's one deadline times the backoff, as it does a fault
+		 * delay; the route's timeout still runs (px_conn_next_deadline). */
+		px_stat_inc(&w->stats, PX_ST_US_RQ_RETRY_BACKOFF);
+		c->rs = PX_RS_BACKOFF;
+		c->try_deadline = 0;
+		c->deadline = w->now_ms + (int64_t)wait;
 		return true;
 	}
-	/* The request was judged by the policies of its first endpoint's pod (its fields
-	 * are gone now): it is only retried where the same policies apply. */
-	if (px_authz_set_of(c->view->s, &c->ep) != c->azset)
-		c->ep = prev;
-	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
-	start_try(c);
+	retry_go(c);
 	return true;
 }
 
@@ -589,10 +618,19 @@ static int edit_request(struct px_conn *c, const struct px_route *rt, const stru
 {
 	const struct sl_http_route *hr = rt->http;
 	struct px_head_edit e = { 0 };
+	const struct sl_regex_rewrite *rr = &hr->rewrite.uri_regex;
 	char target[SL_H1_MAX_URI_DEFAULT + 512];
-	int n = px_rewrite_target(hr, rt->match, m->path, target, sizeof(target));
 	size_t len = c->uh.len;
-	int k = 0, ret;
+	int k = 0, ret, n;
+
+	/* The pattern was compiled for a search with the snapshot (route_check.c). */
+	if (rr->match) {
+		const void *rx = px_snapshot_regex(c->view->s, rr->match);
+
+		n = px_rewrite_regex(rx, rr->rewrite, m->path, target, sizeof(target));
+	} else {
+		n = px_rewrite_target(hr, rt->match, m->path, target, sizeof(target));
+	}
 
 	if (n < 0)
 		return n;
@@ -1295,7 +1333,7 @@ int64_t px_conn_next_deadline(const struct px_conn *c)
 {
 	int64_t d = c->deadline;
 	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY ||
-			c->rs == PX_RS_PENDING;
+			c->rs == PX_RS_PENDING || c->rs == PX_RS_BACKOFF;
 
 	if (upstream && c->route_deadline && (!d || c->route_deadline < d))
 		d = c->route_deadline;
@@ -1308,7 +1346,7 @@ void px_conn_timeout(struct px_conn *c)
 {
 	struct px_worker *w = c->w;
 	bool upstream = c->rs == PX_RS_CONNECTING || c->rs == PX_RS_HEAD || c->rs == PX_RS_BODY ||
-			c->rs == PX_RS_PENDING;
+			c->rs == PX_RS_PENDING || c->rs == PX_RS_BACKOFF;
 
 	if (c->dead)
 		return;
@@ -1325,7 +1363,9 @@ void px_conn_timeout(struct px_conn *c)
 		conn_close(c);
 		return;
 	}
-	if (c->rs == PX_RS_DELAY) {
+	if (c->rs == PX_RS_BACKOFF) {
+		retry_go(c);
+	} else if (c->rs == PX_RS_DELAY) {
 		if (c->fault_abort)
 			local_reply(c, c->fault_abort, PX_F_FI, body_fault);
 		else

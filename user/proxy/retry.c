@@ -20,6 +20,7 @@ void px_retry_policy(const struct sl_http_route *hr, struct px_retry_policy *p)
 		return;
 	p->attempts = r->attempts;
 	p->per_try_ms = (r->per_try_timeout_ns + 999999) / 1000000;
+	p->backoff_ms = (r->backoff_ns + 999999) / 1000000;
 	if (r->retry_on || r->nretry_codes) {
 		p->on = r->retry_on;
 		p->codes = r->retry_codes;
@@ -58,4 +59,17 @@ bool px_retry_wants(const struct px_retry_policy *p, enum px_retry_cause cause, 
 		return false;
 	}
 	return false;
+}
+
+/* Envoy's JitteredExponentialBackOffStrategy: the range doubles with each retry up to
+ * max_interval, 10 times the base (what Envoy sets when only the base is given). */
+uint64_t px_retry_backoff_ms(uint64_t base_ms, unsigned int n, uint32_t rnd)
+{
+	uint64_t max = base_ms * 10, range = max;
+
+	if (n < 4 && base_ms <= max >> n)
+		range = base_ms << n;
+	if (range > max)
+		range = max;
+	return range ? rnd % range : 0;
 }

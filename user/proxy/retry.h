@@ -19,8 +19,17 @@
  *    and when it can be sent again: requests without a body, or whose body
  *    (Content-Length, at most PX_RETRY_BODY_MAX bytes, no 100-continue) arrived with
  *    the head and is kept with it; other bodies are streamed as they arrive and not
- *    kept, so such requests are not retried; not upgrades. Retries start at once
- *    (backoff, which only spaces them, is refused when written);
+ *    kept, so such requests are not retried; not upgrades;
+ *  - backoff (Envoy's base_interval) spaces the retries as Envoy's jittered exponential
+ *    backoff does: before retry n (0 for the first), a wait drawn uniformly from
+ *    [0, min(base * 2^n, 10 * base)) ms (full jitter; max_interval is 10x base). The
+ *    wait is the connection's deadline (like a fault delay), so it is run by the
+ *    proxy's timer tick (PX_TICK_MS): it is at least the drawn time, rounded up to a
+ *    tick, and the route's timeout still runs during it. Not written: retries start
+ *    at once (Envoy's 25 ms default is not applied: a tick is 250 ms);
+ *  - connectionPool.http.maxRetries of the destination bounds the retries in flight at
+ *    once (conn_limit.h): a retry over it is not made, and the try's answer goes to
+ *    the client with the flag UO;
  *  - when a condition asks for a retry and no attempt is left, the request gets the
  *    flag URX with the last try's answer.
  */
@@ -49,6 +58,7 @@ struct px_retry_policy {
 	const uint16_t *codes; /* retriable-status-codes */
 	size_t ncodes;
 	uint64_t per_try_ms; /* 0: none */
+	uint64_t backoff_ms; /* base interval; 0: retries start at once */
 };
 
 /* The effective policy of http route hr (NULL: a request without http routes, which
@@ -58,5 +68,9 @@ void px_retry_policy(const struct sl_http_route *hr, struct px_retry_policy *p);
 /* Whether policy p retries a try that ended by `cause` (status: for PX_RETRY_STATUS). */
 bool px_retry_wants(const struct px_retry_policy *p, enum px_retry_cause cause,
 		    unsigned int status);
+
+/* The wait before retry n (0 for the first) with base interval base_ms (> 0), rnd a
+ * uniform random number: in [0, min(base_ms * 2^n, 10 * base_ms)). */
+uint64_t px_retry_backoff_ms(uint64_t base_ms, unsigned int n, uint32_t rnd);
 
 #endif /* SLUICE_PROXY_RETRY_H */

@@ -5,7 +5,12 @@
  *  - rewrite.uri replaces what the uri match matched: the prefix of a prefix match
  *    (Envoy's prefix_rewrite; "/" when the route has no uri match, as Istio's
  *    generated route matches prefix "/"), the path of an exact match (the query is
- *    kept). Regex uri matches with rewrite.uri are refused (route_check.c).
+ *    kept). Regex uri matches with rewrite.uri are refused (route_check.c), as Istio
+ *    refuses them: uriRegexRewrite is the rewrite for those.
+ *  - rewrite.uriRegexRewrite {match, rewrite} replaces every match of the RE2 pattern
+ *    in the path (the query is not searched, and is kept) by the rewrite string, in
+ *    which \0 is the match and \1..\9 its groups (Envoy's regex_rewrite, which is
+ *    RE2::GlobalReplace); regex.h says how matches are found.
  *  - redirect: scheme://authority/path. The scheme is redirect.scheme, else the
  *    request's (http); the authority is redirect.authority (host and port, as
  *    written), else the request's; a port (redirect.port, or derivePort) replaces the
@@ -27,6 +32,13 @@
  * no uri, or -ENOSPC. */
 int px_rewrite_target(const struct sl_http_route *hr, const struct sl_http_match *m,
 		      struct sl_str t, char *buf, size_t cap);
+
+struct px_regex_sub;
+
+/* The target uriRegexRewrite (pattern rx, rewrite string rw) makes of request target
+ * t, into buf[0, cap) NUL-terminated. Returns its length or -ENOSPC. */
+int px_rewrite_regex(const struct px_regex_sub *rx, const char *rw, struct sl_str t, char *buf,
+		     size_t cap);
 
 /* The Location of redirect rd for request req that dialed port (host order), into
  * buf[0, cap) NUL-terminated. Returns its length or -ENOSPC. */

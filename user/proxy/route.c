@@ -84,6 +84,13 @@ static int no_endpoint(struct px_route *out)
 	return -EHOSTUNREACH;
 }
 
+static void ep_at(const struct sl_fe_dest *d, uint32_t slot, struct px_ep *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	memcpy(ep->addr, &d->be[slot].addr, 16);
+	ep->port = ntohs(d->be[slot].port);
+}
+
 int px_route_pick(const struct px_snapshot *s, const struct sl_ip *orig, uint16_t port,
 		  const struct sl_ip *client, const struct sl_http_msg *req, uint32_t rnd,
 		  struct px_route *out)
@@ -144,17 +151,17 @@ int px_route_pick(const struct px_snapshot *s, const struct sl_ip *orig, uint16_
 		return no_endpoint(out);
 	rr = &out->pf->rr[ri * SL_MAX_DESTS + di];
 	out->rr = rr;
-	px_route_next_ep(d, rr, &out->ep);
+	/* The endpoint the counter points at, not taken: the load balancer (lb.c) takes
+	 * the request's, and ROUND_ROBIN advances the counter then. Advancing it here
+	 * too moved it by two a request, so with an even number of endpoints first tries
+	 * only ever went to every other one. */
+	ep_at(d, __atomic_load_n(rr, __ATOMIC_RELAXED) % d->nbe, &out->ep);
 	return 0;
 }
 
 void px_route_next_ep(const struct sl_fe_dest *d, uint32_t *rr, struct px_ep *ep)
 {
-	uint32_t slot = __atomic_fetch_add(rr, 1, __ATOMIC_RELAXED) % d->nbe;
-
-	memset(ep, 0, sizeof(*ep));
-	memcpy(ep->addr, &d->be[slot].addr, 16);
-	ep->port = ntohs(d->be[slot].port);
+	ep_at(d, __atomic_fetch_add(rr, 1, __ATOMIC_RELAXED) % d->nbe, ep);
 }
 
 const char *px_route_cluster(const struct sl_fe_dest *d, char *buf, size_t len)

@@ -42,7 +42,9 @@ struct px_route {
  * Routes request `req` (may be NULL: a connection-level pick, no http routing) of a
  * client at address `client` that dialed `orig`:`port` (host order), in snapshot s.
  * `rnd` is a random value for the weighted choice between destinations. Returns 0 with
- * out->ep set, PX_ROUTE_REDIRECT with out->http set, or:
+ * out->ep set (the endpoint the destination's round-robin counter points at; the
+ * counter is not advanced: the load balancer, lb.h, takes the request's endpoint),
+ * PX_ROUTE_REDIRECT with out->http set, or:
  *	-ENOENT: no frontend (no Service has that ClusterIP and TCP port in s): NR, 502;
  *	-ENOMSG: the Service has http routes and none matches the request: NR, 404;
  *	-EHOSTUNREACH: the destination has no usable endpoint (none ready or serving,

@@ -68,6 +68,57 @@ static int add_regex(const struct check *k, const char *pattern, const char *whe
 	return 0;
 }
 
+/* uriRegexRewrite: the pattern compiled for a search (regex.h) into the table, and a
+ * rewrite string RE2 takes: \0..\9 naming groups the pattern has, \\. */
+static int add_rewrite(const struct check *k, const struct sl_regex_rewrite *rw)
+{
+	struct px_regex_sub *rx;
+	const char *pattern = rw->match;
+	char why[160];
+	int ret;
+
+	if (sl_htab_get(k->regex, &pattern, sizeof(pattern)))
+		return 0;
+	rx = malloc(sizeof(*rx));
+	if (!rx)
+		return -ENOMEM;
+	ret = px_regex_compile_search(pattern, rx, why, sizeof(why));
+	if (ret) {
+		free(rx);
+		if (ret == -EINVAL)
+			return refuse(
+				k,
+				"rewrite.uriRegexRewrite.match: regex \"%s\" uses %s, which sluice-proxy does not apply in a rewrite",
+				pattern, why);
+		return ret;
+	}
+	for (const char *c = rw->rewrite; *c; c++) {
+		if (*c != '\\')
+			continue;
+		c++;
+		if (*c == '\\')
+			continue;
+		if (*c < '0' || *c > '9' || (unsigned int)(*c - '0') > rx->groups.n) {
+			regfree(&rx->re);
+			free(rx);
+			if (*c >= '0' && *c <= '9')
+				return refuse(
+					k,
+					"rewrite.uriRegexRewrite.rewrite: \\%c names a group the pattern does not have",
+					*c);
+			return refuse(
+				k,
+				"rewrite.uriRegexRewrite.rewrite: a backslash must be followed by a digit or a backslash");
+		}
+	}
+	if (sl_htab_put(k->regex, &pattern, sizeof(pattern), rx, NULL)) {
+		regfree(&rx->re);
+		free(rx);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int str_match(const struct check *k, const struct sl_str_match *sm, const char *where)
 {
 	return sm->kind == SL_SM_REGEX ? add_regex(k, sm->value, where) : 0;
@@ -179,25 +230,24 @@ static int check_route(struct check *k)
 			ret = named(k, hm->query_params, hm->nquery_params, w);
 		if (ret)
 			return ret;
-		/* A prefix rewrite replaces what a prefix or exact match matched; Envoy
-		 * takes no prefix rewrite on a regex route. */
+		/* A prefix rewrite replaces what a prefix or exact match matched; Istio
+		 * refuses it on a regex match (Envoy takes no prefix rewrite there). */
 		if (hr->rewrite.uri && hm->uri.kind == SL_SM_REGEX)
 			return refuse(
 				k,
-				"rewrite.uri with a regex uri match (match[%zu]) is not applied by sluice-proxy; use uriRegexRewrite",
+				"rewrite.uri with a regex uri match (match[%zu]): Istio does not allow this combination; use rewrite.uriRegexRewrite",
 				m);
 	}
-	if (hr->rewrite.uri_regex.match)
-		return refuse(k, "rewrite.uriRegexRewrite is not applied by sluice-proxy yet");
+	if (hr->rewrite.uri_regex.match) {
+		ret = add_rewrite(k, &hr->rewrite.uri_regex);
+		if (ret)
+			return ret;
+	}
 	if (hr->retries.retry_on & (SL_RETRY_RETRIABLE_HEADERS | SL_RETRY_ENVOY_RATELIMITED |
 				    SL_RETRY_RESET_BEFORE_REQUEST))
 		return refuse(
 			k,
 			"retries.retryOn: retriable-headers, envoy-ratelimited and reset-before-request are not applied by sluice-proxy");
-	/* Retries start at once (retry.h): a written backoff would not be kept. */
-	if (hr->retries.backoff_ns)
-		return refuse(
-			k, "retries.backoff is not applied by sluice-proxy (it retries at once)");
 	ret = headers(k, &hr->headers, "headers");
 	for (size_t d = 0; !ret && d < hr->nroutes; d++) {
 		snprintf(w, sizeof(w), "route[%zu].headers", d);
@@ -218,18 +268,12 @@ static const char *level_unapplied(const struct sl_lb_policy *lb, const struct s
 		*pos = lb->hash_pos;
 		return "loadBalancer.consistentHash.httpHeaderRegexRewrite";
 	}
+	/* tcp.idleTimeout is Envoy's tcp_proxy idle timeout, which Istio sets for TCP
+	 * traffic only; the HTTP connections' idle timeout is http.idleTimeout. */
 	*pos = pool->tcp_l7_pos;
-	if (pool->max_connection_duration_ns)
-		return "connectionPool.tcp.maxConnectionDuration";
 	if (pool->idle_timeout_set)
 		return "connectionPool.tcp.idleTimeout";
-	if (pool->keepalive.set)
-		return "connectionPool.tcp.tcpKeepalive";
 	*pos = hp->pos;
-	if (hp->http2_max_requests)
-		return "connectionPool.http.http2MaxRequests";
-	if (hp->max_retries)
-		return "connectionPool.http.maxRetries";
 	if (hp->h2_upgrade == SL_H2_UPGRADE)
 		return "connectionPool.http.h2UpgradePolicy";
 	*pos = od->pos;

@@ -58,6 +58,9 @@ enum px_stat {
 	PX_ST_RBAC_SHADOW_ALLOWED,
 	PX_ST_RBAC_SHADOW_DENIED,
 	PX_ST_RBAC_AUDITED,
+	PX_ST_US_RQ_RETRY_OVERFLOW, /* retries not made: over the destination's maxRetries */
+	PX_ST_US_RQ_RETRY_BACKOFF, /* retries that waited for a backoff first */
+	PX_ST_US_CX_MAX_DURATION, /* connections not reused: past maxConnectionDuration */
 	PX_ST__COUNT,
 };
 
@@ -74,7 +77,7 @@ enum px_flag {
 	PX_F_DPE = 1u << 8, /* downstream protocol error: a request the parser refused */
 	PX_F_FI = 1u << 9, /* fault injection: aborted */
 	PX_F_DI = 1u << 10, /* fault injection: delayed */
-	PX_F_UO = 1u << 11, /* upstream overflow: the pending requests limit */
+	PX_F_UO = 1u << 11, /* upstream overflow: a circuit breaker (conn_limit.h) */
 	PX_F_RBAC = 1u << 12, /* denied by an AuthorizationPolicy (403) */
 };
 #define PX_F_COUNT 13

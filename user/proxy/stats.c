@@ -45,6 +45,9 @@ static const char *const names[PX_ST__COUNT] = {
 	[PX_ST_RBAC_SHADOW_ALLOWED] = "rbac_shadow_allowed",
 	[PX_ST_RBAC_SHADOW_DENIED] = "rbac_shadow_denied",
 	[PX_ST_RBAC_AUDITED] = "rbac_audited",
+	[PX_ST_US_RQ_RETRY_OVERFLOW] = "upstream_rq_retry_overflow",
+	[PX_ST_US_RQ_RETRY_BACKOFF] = "upstream_rq_retry_backoff",
+	[PX_ST_US_CX_MAX_DURATION] = "upstream_cx_max_duration_reached",
 };
 
 /* Same order as enum px_flag's bits. */

@@ -43,7 +43,71 @@ static struct px_pool *pool_of(struct px_worker *w, const struct px_ep *ep, bool
 	return p;
 }
 
-static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep)
+/* Whole seconds of ns for a TCP keepalive option: at least 1, at most 32767 (the
+ * kernel's bound). */
+static int ka_secs(uint64_t ns)
+{
+	uint64_t s = ns / 1000000000;
+
+	return s < 1 ? 1 : s > 32767 ? 32767 : (int)s;
+}
+
+/* connectionPool.tcp.tcpKeepalive ka on fd, in whole seconds as Istio gives them to
+ * Envoy; what is not written stays the OS's; not set: SO_KEEPALIVE off (a pooled
+ * connection may change hands, upstream.h). Best effort, as Envoy's socket options
+ * are. */
+static void keepalive(int fd, const struct sl_tcp_keepalive *ka)
+{
+	int on = ka->set, v;
+
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	if (!on)
+		return;
+	if (ka->time_ns) {
+		v = ka_secs(ka->time_ns);
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &v, sizeof(v));
+	}
+	if (ka->interval_ns) {
+		v = ka_secs(ka->interval_ns);
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &v, sizeof(v));
+	}
+	if (ka->probes) {
+		v = ka->probes > 127 ? 127 : (int)ka->probes;
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &v, sizeof(v));
+	}
+}
+
+/* up takes connection pool cp's settings (NULL: none): its duration, and its
+ * keepalive when that differs from what the socket has. */
+static void take_settings(struct px_up *up, const struct sl_conn_pool *cp)
+{
+	static const struct sl_tcp_keepalive none;
+	const struct sl_tcp_keepalive *ka = cp ? &cp->keepalive : &none;
+
+	up->max_age_ms = cp ? (int64_t)((cp->max_connection_duration_ns + 999999) / 1000000) : 0;
+	if (ka->set == up->ka.set &&
+	    (!ka->set || (ka->time_ns == up->ka.time_ns && ka->interval_ns == up->ka.interval_ns &&
+			  ka->probes == up->ka.probes)))
+		return;
+	keepalive(up->ev.fd, ka);
+	up->ka = *ka;
+}
+
+/* Whether up is max_age_ms old or more (0: no limit). */
+static bool older(const struct px_worker *w, const struct px_up *up, int64_t max_age_ms)
+{
+	return max_age_ms && w->now_ms - up->born_ms >= max_age_ms;
+}
+
+/* Whether up is past the maxConnectionDuration of the destination it served last: it
+ * is not used again. */
+static bool too_old(const struct px_worker *w, const struct px_up *up)
+{
+	return older(w, up, up->max_age_ms);
+}
+
+static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep,
+				 const struct sl_conn_pool *cp)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	struct sockaddr_storage ss = { 0 };
@@ -81,6 +145,8 @@ static struct px_up *connect_new(struct px_worker *w, const struct px_ep *ep)
 		goto fail_fd;
 	up->ev = (struct px_ev){ PX_EV_UP, fd };
 	up->ep = *ep;
+	up->born_ms = w->now_ms;
+	take_settings(up, cp);
 	up->rd = up->connected;
 	up->wr = up->connected;
 	ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
@@ -109,22 +175,31 @@ static bool quiet(int fd)
 	return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-/* The idle connection to reuse from p, or NULL. One pooled before this round is
- * known quiet without a syscall: whatever reached it since its last read raised an
- * edge that the worker has already handed to px_up_idle_event() (worker.c runs the
- * events of idle connections first). One pooled in this round may have an event still
- * waiting in the round's batch, so it is peeked at. */
-static struct px_up *pool_take(struct px_worker *w, struct px_pool *p)
+/* The idle connection to reuse from p for a destination whose connections live
+ * max_age_ms (0: no limit), or NULL. One pooled before this round is known quiet
+ * without a syscall: whatever reached it since its last read raised an edge that the
+ * worker has already handed to px_up_idle_event() (worker.c runs the events of idle
+ * connections first). One pooled in this round may have an event still waiting in the
+ * round's batch, so it is peeked at. One too old for the destination is left to
+ * others (the pool is the endpoint's); one past its own duration is closed. */
+static struct px_up *pool_take(struct px_worker *w, struct px_pool *p, int64_t max_age_ms)
 {
-	struct px_up *up;
+	struct px_up *up, *next;
 
-	for (up = p->idle; up; up = up->next) {
-		if (up->idle_round != w->round) {
+	for (up = p->idle; up; up = next) {
+		next = up->next;
+		if (too_old(w, up)) {
+			px_stat_inc(&w->stats, PX_ST_US_CX_MAX_DURATION);
+			px_up_close(w, up);
+		} else if (!older(w, up, max_age_ms) && up->idle_round != w->round) {
 			pool_unlink(p, up);
 			return up;
 		}
 	}
-	while ((up = p->idle)) {
+	for (up = p->idle; up; up = next) {
+		next = up->next;
+		if (older(w, up, max_age_ms))
+			continue;
 		if (quiet(up->ev.fd)) {
 			pool_unlink(p, up);
 			return up;
@@ -134,10 +209,12 @@ static struct px_up *pool_take(struct px_worker *w, struct px_pool *p)
 	return NULL;
 }
 
-struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh)
+struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh,
+			const struct sl_conn_pool *cp)
 {
 	struct px_pool *p = fresh ? NULL : pool_of(w, ep, false);
-	struct px_up *up = p && p->idle ? pool_take(w, p) : NULL;
+	int64_t max_age = cp ? (int64_t)((cp->max_connection_duration_ns + 999999) / 1000000) : 0;
+	struct px_up *up = p && p->idle ? pool_take(w, p, max_age) : NULL;
 
 	if (up) {
 		px_stat_dec(&w->stats, PX_ST_US_CX_IDLE);
@@ -148,9 +225,10 @@ struct px_up *px_up_get(struct px_worker *w, const struct px_ep *ep, bool fresh)
 		 * are tried at once. */
 		up->rd = false;
 		up->wr = true;
+		take_settings(up, cp);
 		return up;
 	}
-	return connect_new(w, ep);
+	return connect_new(w, ep, cp);
 }
 
 void px_up_close(struct px_worker *w, struct px_up *up)
@@ -177,7 +255,11 @@ void px_up_release(struct px_worker *w, struct px_up *up, bool reusable)
 	struct px_pool *p;
 
 	/* Clean unless the server hung up, or its last read did not drain it (a full
-	 * buffer, or an edge since: then a peek decides). */
+	 * buffer, or an edge since: then a peek decides); never past its duration. */
+	if (reusable && too_old(w, up)) {
+		px_stat_inc(&w->stats, PX_ST_US_CX_MAX_DURATION);
+		reusable = false;
+	}
 	if (reusable && !up->rdhup && (!up->rd || quiet(up->ev.fd)) && w->view &&
 	    px_snapshot_has_endpoint(w->view->s, &up->ep)) {
 		p = pool_of(w, &up->ep, true);
@@ -228,9 +310,13 @@ void px_pools_sweep(struct px_worker *w, const struct px_snapshot *s)
 			next = up->next;
 			int64_t idle = up->idle_ms ? up->idle_ms : PX_UPSTREAM_IDLE_MS;
 
-			if (gone || w->now_ms - up->idle_since >= idle) {
+			bool old = too_old(w, up);
+
+			if (gone || old || w->now_ms - up->idle_since >= idle) {
 				if (gone)
 					px_stat_inc(&w->stats, PX_ST_US_CX_POOL_RETIRED);
+				else if (old)
+					px_stat_inc(&w->stats, PX_ST_US_CX_MAX_DURATION);
 				px_up_close(w, up);
 			}
 		}
