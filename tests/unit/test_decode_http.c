@@ -949,6 +949,62 @@ static void test_missing_vs_empty(void **state)
 	sl_objects_free(&l);
 }
 
+static void test_cors(void **state)
+{
+	const struct sl_http_cors *cp;
+	struct sl_objects l = { 0 };
+
+	(void)state;
+	decode_ok(HTTP R1 "    corsPolicy:\n"
+			  "      allowOrigins: [{exact: 'https://a.example'}, {prefix: 'https://b'},\n"
+			  "                     {regex: 'https://.*\\.c\\.example'}]\n"
+			  "      allowMethods: [GET, POST]\n"
+			  "      allowHeaders: [x-a, X-B]\n"
+			  "      exposeHeaders: [x-e]\n"
+			  "      maxAge: 24h\n"
+			  "      allowCredentials: true\n"
+			  "      unmatchedPreflights: IGNORE\n",
+		  &l);
+	cp = &l.v[0].vs.http[0].cors;
+	assert_true(cp->set);
+	assert_int_equal(cp->norigins, 3);
+	assert_int_equal(cp->origins[0].kind, SL_SM_EXACT);
+	assert_string_equal(cp->origins[0].value, "https://a.example");
+	assert_int_equal(cp->origins[1].kind, SL_SM_PREFIX);
+	assert_int_equal(cp->origins[2].kind, SL_SM_REGEX);
+	assert_string_equal(cp->allow_methods, "GET,POST");
+	assert_string_equal(cp->allow_headers, "x-a,X-B");
+	assert_string_equal(cp->expose_headers, "x-e");
+	assert_int_equal(cp->max_age_ns, 86400ull * 1000000000ull);
+	assert_int_equal(cp->allow_credentials, SL_TRUE);
+	assert_int_equal(cp->unmatched, SL_CORS_IGNORE);
+	round_trip(&l);
+	sl_objects_free(&l);
+
+	/* The deprecated allowOrigin: exact strings; FORWARD is the default. */
+	decode_ok(HTTP R1 "    corsPolicy: {allowOrigin: ['*'], unmatchedPreflights: FORWARD,\n"
+			  "                 allowCredentials: false, allowMethods: []}\n",
+		  &l);
+	cp = &l.v[0].vs.http[0].cors;
+	assert_int_equal(cp->norigins, 1);
+	assert_int_equal(cp->origins[0].kind, SL_SM_EXACT);
+	assert_string_equal(cp->origins[0].value, "*");
+	assert_null(cp->allow_methods);
+	assert_null(cp->expose_headers);
+	assert_int_equal(cp->max_age_ns, 0);
+	assert_int_equal(cp->allow_credentials, SL_FALSE);
+	assert_int_equal(cp->unmatched, SL_CORS_FORWARD);
+	round_trip(&l);
+	sl_objects_free(&l);
+
+	/* An empty policy is written, and allows no origin. */
+	decode_ok(HTTP R1 "    corsPolicy: {}\n", &l);
+	assert_true(l.v[0].vs.http[0].cors.set);
+	assert_int_equal(l.v[0].vs.http[0].cors.norigins, 0);
+	round_trip(&l);
+	sl_objects_free(&l);
+}
+
 /* ---- errors ---- */
 
 struct bad_case {
@@ -973,8 +1029,41 @@ static const struct bad_case bad_cases[] = {
 	  "spec.http[0].mirrorPercent: traffic mirroring" },
 	{ "route-mirror-percentage", HTTP R1 "    mirrorPercentage: {value: 5}\n", "t.yaml:9:5: ",
 	  "spec.http[0].mirrorPercentage: traffic mirroring" },
-	{ "route-cors", HTTP R1 "    corsPolicy: {allowOrigins: [{exact: x}]}\n", "t.yaml:9:5: ",
-	  "spec.http[0].corsPolicy: CORS policies are not supported" },
+	/* corsPolicy */
+	{ "cors-unknown", HTTP R1 "    corsPolicy: {allowOrigins: [{exact: x}], origin: y}\n",
+	  "t.yaml:9:46: ", "spec.http[0].corsPolicy.origin: unknown field" },
+	{ "cors-not-map", HTTP R1 "    corsPolicy: [x]\n", "t.yaml:9:17: ",
+	  "spec.http[0].corsPolicy: expected a mapping" },
+	{ "cors-origin-any", HTTP R1 "    corsPolicy:\n      allowOrigins: [{exact: a}, {}]\n",
+	  "t.yaml:10:34: ",
+	  "spec.http[0].corsPolicy.allowOrigins[1]: an origin needs a non-empty exact, prefix or "
+	  "regex" },
+	{ "cors-origin-empty", HTTP R1 "    corsPolicy:\n      allowOrigins: [{prefix: ''}]\n",
+	  "t.yaml:10:22: ", "spec.http[0].corsPolicy.allowOrigins[0]: an origin needs" },
+	{ "cors-origin-regex", HTTP R1 "    corsPolicy:\n      allowOrigins: [{regex: 'a(b'}]\n",
+	  "t.yaml:10:30: ", "spec.http[0].corsPolicy.allowOrigins[0].regex: " },
+	{ "cors-origin-both", HTTP R1 "    corsPolicy:\n      allowOrigins: [{exact: a}]\n"
+				      "      allowOrigin: [b]\n",
+	  "t.yaml:11:7: ",
+	  "spec.http[0].corsPolicy.allowOrigin: deprecated, and allowOrigins is set too" },
+	{ "cors-method", HTTP R1 "    corsPolicy:\n      allowMethods: [GET, get]\n",
+	  "t.yaml:10:27: ",
+	  "spec.http[0].corsPolicy.allowMethods[1]: \"get\" is not an HTTP method (GET, " },
+	{ "cors-header", HTTP R1 "    corsPolicy:\n      allowHeaders: [x-ok, 'x bad']\n",
+	  "t.yaml:10:28: ",
+	  "spec.http[0].corsPolicy.allowHeaders[1]: \"x bad\" is not a valid header name" },
+	{ "cors-expose-seq", HTTP R1 "    corsPolicy:\n      exposeHeaders: x-a\n", "t.yaml:10:22: ",
+	  "spec.http[0].corsPolicy.exposeHeaders: expected a sequence" },
+	{ "cors-max-age-ms", HTTP R1 "    corsPolicy:\n      maxAge: 1500ms\n", "t.yaml:10:15: ",
+	  "spec.http[0].corsPolicy.maxAge: max_age duration is accurate only to seconds precision" },
+	{ "cors-max-age-bad", HTTP R1 "    corsPolicy:\n      maxAge: 10\n", "t.yaml:10:15: ",
+	  "spec.http[0].corsPolicy.maxAge: " },
+	{ "cors-credentials", HTTP R1 "    corsPolicy:\n      allowCredentials: yes\n",
+	  "t.yaml:10:25: ", "spec.http[0].corsPolicy.allowCredentials: " },
+	{ "cors-unmatched", HTTP R1 "    corsPolicy:\n      unmatchedPreflights: DROP\n",
+	  "t.yaml:10:28: ",
+	  "spec.http[0].corsPolicy.unmatchedPreflights: \"DROP\" is not a valid value (FORWARD, "
+	  "IGNORE)" },
 	{ "route-delegate", HTTP "  - delegate: {name: d}\n", "t.yaml:8:5: ",
 	  "spec.http[0].delegate: delegating to other VirtualServices is not supported" },
 	{ "route-direct", HTTP "  - directResponse: {status: 503}\n", "t.yaml:8:5: ",
@@ -1321,6 +1410,7 @@ int main(void)
 		cmocka_unit_test(test_regex),
 		cmocka_unit_test(test_retry_on),
 		cmocka_unit_test(test_missing_vs_empty),
+		cmocka_unit_test(test_cors),
 		cmocka_unit_test(test_bad_table),
 		cmocka_unit_test(test_equality),
 	};

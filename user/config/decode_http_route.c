@@ -3,8 +3,8 @@
  * VirtualService http[] (HTTPRoute): matches, weighted destinations with header
  * manipulation, redirects, rewrites, timeouts, retries and fault injection, checked as
  * Istio's validation (pkg/config/validation/virtualservice.go and validation.go) checks
- * them. What sluice-proxy will not do (mirroring, CORS, direct responses, delegation) is
- * refused by name. Whether the node can apply HTTP routes at all is the compiler's call.
+ * them (corsPolicy: decode_http_cors.c). What sluice-proxy will not do (mirroring,
+ * direct responses, delegation) is refused by name. Whether the node can apply HTTP routes at all is the compiler's call.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -532,8 +532,6 @@ static int d_http_route(struct d_ctx *c, const struct yt_node *hm, struct sl_htt
 	if (!r)
 		r = f_refuse(c, hm, "mirrorPercentage", "traffic mirroring is not supported");
 	if (!r)
-		r = f_refuse(c, hm, "corsPolicy", "CORS policies are not supported");
-	if (!r)
 		r = f_str_opt(c, hm, "name", &h->name);
 	if (!r)
 		r = f_duration(c, hm, "timeout", D_DUR_MS, &h->timeout_ns, NULL);
@@ -543,6 +541,7 @@ static int d_http_route(struct d_ctx *c, const struct yt_node *hm, struct sl_htt
 	SUB("rewrite", d_rewrite, &h->rewrite);
 	SUB("retries", d_retries, &h->retries);
 	SUB("fault", d_fault, &h->fault);
+	SUB("corsPolicy", d_cors, &h->cors);
 	/* After rewrite: the authority may be rewritten in one place only. */
 	SUB("headers", d_route_headers, h);
 	if (!r)

@@ -143,6 +143,8 @@ int d_route_destination(struct d_ctx *c, const struct yt_node *dm, struct sl_rou
 /* VirtualService http[] into vs->http (decode_http_route.c); `seq` is the node under
  * "http", the path already extended by it. */
 int d_http_routes(struct d_ctx *c, const struct yt_node *seq, struct sl_virtual_service *vs);
+/* One corsPolicy into *cp (decode_http_cors.c). */
+int d_cors(struct d_ctx *c, const struct yt_node *n, struct sl_http_cors *cp);
 /* One HTTPMatchRequest (decode_http_match.c). */
 int d_http_match(struct d_ctx *c, const struct yt_node *mm, struct sl_http_match *m);
 

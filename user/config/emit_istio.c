@@ -552,6 +552,55 @@ static void emit_fault(struct emitter *e, const struct sl_http_fault *f)
 	em_close(e, true);
 }
 
+/* A list the model keeps joined by "," (istio-t.h), as a sequence again. */
+static void emit_joined(struct emitter *e, const char *key, const char *joined)
+{
+	char item[256];
+	const char *p = joined, *comma;
+	size_t n;
+
+	if (!joined)
+		return;
+	em_key(e, key);
+	em_open(e, false);
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n >= sizeof(item))
+			n = sizeof(item) - 1; /* methods and header names are short */
+		memcpy(item, p, n);
+		item[n] = '\0';
+		em_str(e, item);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	em_close(e, false);
+}
+
+static void emit_cors(struct emitter *e, const struct sl_http_cors *cp)
+{
+	em_key(e, "corsPolicy");
+	em_open(e, true);
+	if (cp->norigins) {
+		em_key(e, "allowOrigins");
+		em_open(e, false);
+		for (size_t i = 0; i < cp->norigins; i++)
+			emit_str_match(e, &cp->origins[i]);
+		em_close(e, false);
+	}
+	emit_joined(e, "allowMethods", cp->allow_methods);
+	emit_joined(e, "allowHeaders", cp->allow_headers);
+	emit_joined(e, "exposeHeaders", cp->expose_headers);
+	if (cp->max_age_ns)
+		em_kv_duration(e, "maxAge", cp->max_age_ns);
+	if (cp->allow_credentials != SL_UNSET)
+		em_kv_bool(e, "allowCredentials", cp->allow_credentials == SL_TRUE);
+	if (cp->unmatched == SL_CORS_IGNORE)
+		em_kv_str(e, "unmatchedPreflights", "IGNORE");
+	em_close(e, true);
+}
+
 static void emit_http_route(struct emitter *e, const struct sl_http_route *h)
 {
 	size_t i;
@@ -589,6 +638,8 @@ static void emit_http_route(struct emitter *e, const struct sl_http_route *h)
 		emit_retries(e, &h->retries);
 	if (h->fault.set)
 		emit_fault(e, &h->fault);
+	if (h->cors.set)
+		emit_cors(e, &h->cors);
 	emit_headers(e, &h->headers);
 	em_close(e, true);
 }

@@ -315,6 +315,27 @@ struct sl_http_fault {
 	struct sl_percent abort_pct;
 };
 
+/* CorsPolicy.unmatchedPreflights: what a preflight from an origin that is not allowed gets. */
+enum sl_cors_unmatched {
+	SL_CORS_FORWARD = 0, /* FORWARD (the default): it goes to the destination */
+	SL_CORS_IGNORE, /* IGNORE: answered by the proxy, without Access-Control-Allow-Origin */
+};
+
+/* CorsPolicy (Envoy's CORS filter on the route). The lists are kept joined by "," as
+ * Istio hands them to Envoy (methods and header names hold no comma, so the emitter
+ * splits them back); NULL when not written or empty. */
+struct sl_http_cors {
+	bool set;
+	struct sl_str_match *origins; /* allowOrigins; the deprecated allowOrigin as exact */
+	size_t norigins;
+	char *allow_methods;
+	char *allow_headers;
+	char *expose_headers;
+	uint64_t max_age_ns; /* whole seconds; 0 = not written */
+	enum sl_tristate allow_credentials;
+	enum sl_cors_unmatched unmatched;
+};
+
 /* VirtualService http[] (HTTPRoute): forwards (routes) or redirects, never both. */
 struct sl_http_route {
 	char *name; /* NULL = not written */
@@ -328,6 +349,7 @@ struct sl_http_route {
 	struct sl_http_retry retries;
 	struct sl_http_fault fault; /* not with a redirect */
 	struct sl_headers headers; /* applied whatever the destination */
+	struct sl_http_cors cors; /* corsPolicy */
 	struct sl_pos pos;
 };
 

@@ -121,6 +121,12 @@ static void http_route_free(struct sl_http_route *r)
 	regex_rw_free(&r->rewrite.uri_regex);
 	free(r->retries.retry_codes);
 	headers_free(&r->headers);
+	for (i = 0; i < r->cors.norigins; i++)
+		free(r->cors.origins[i].value);
+	free(r->cors.origins);
+	free(r->cors.allow_methods);
+	free(r->cors.allow_headers);
+	free(r->cors.expose_headers);
 }
 
 void ob_vs_free(struct sl_virtual_service *vs)
@@ -312,6 +318,26 @@ static void http_match_clone(struct sl_http_match *d, const struct sl_http_match
 	d->ignore_uri_case = s->ignore_uri_case;
 }
 
+static void cors_clone(struct sl_http_cors *d, const struct sl_http_cors *s, int *err)
+{
+	*d = *s;
+	d->origins = NULL;
+	d->norigins = 0;
+	d->allow_methods = ob_dup_str(s->allow_methods, err);
+	d->allow_headers = ob_dup_str(s->allow_headers, err);
+	d->expose_headers = ob_dup_str(s->expose_headers, err);
+	if (!s->norigins)
+		return;
+	d->origins = calloc(s->norigins, sizeof(*d->origins));
+	if (!d->origins) {
+		*err = -ENOMEM;
+		return;
+	}
+	d->norigins = s->norigins;
+	for (size_t i = 0; i < s->norigins; i++)
+		str_match_clone(&d->origins[i], &s->origins[i], err);
+}
+
 /* Scalars by a shallow copy, whose pointers are all replaced before anything else. */
 static void http_route_clone(struct sl_http_route *d, const struct sl_http_route *s, int *err)
 {
@@ -336,6 +362,7 @@ static void http_route_clone(struct sl_http_route *d, const struct sl_http_route
 		d->retries.nretry_codes = s->retries.nretry_codes;
 	d->fault = s->fault;
 	headers_clone(&d->headers, &s->headers, err);
+	cors_clone(&d->cors, &s->cors, err);
 	if (s->nmatches) {
 		d->matches = calloc(s->nmatches, sizeof(*d->matches));
 		if (!d->matches) {
@@ -599,6 +626,21 @@ static bool fault_eq(const struct sl_http_fault *a, const struct sl_http_fault *
 	       a->abort_status == b->abort_status && percent_eq(&a->abort_pct, &b->abort_pct);
 }
 
+/* Origins in order: the decoder keeps them as written. */
+static bool cors_eq(const struct sl_http_cors *a, const struct sl_http_cors *b)
+{
+	if (a->set != b->set || a->norigins != b->norigins ||
+	    !ob_str_eq(a->allow_methods, b->allow_methods) ||
+	    !ob_str_eq(a->allow_headers, b->allow_headers) ||
+	    !ob_str_eq(a->expose_headers, b->expose_headers) || a->max_age_ns != b->max_age_ns ||
+	    a->allow_credentials != b->allow_credentials || a->unmatched != b->unmatched)
+		return false;
+	for (size_t i = 0; i < a->norigins; i++)
+		if (!str_match_eq(&a->origins[i], &b->origins[i]))
+			return false;
+	return true;
+}
+
 static bool http_route_eq(const struct sl_http_route *a, const struct sl_http_route *b)
 {
 	const struct sl_http_redirect *ra = &a->redirect, *rb = &b->redirect;
@@ -608,7 +650,7 @@ static bool http_route_eq(const struct sl_http_route *a, const struct sl_http_ro
 	if (!ob_str_eq(a->name, b->name) || a->nmatches != b->nmatches ||
 	    a->nroutes != b->nroutes || a->timeout_ns != b->timeout_ns ||
 	    !retry_eq(&a->retries, &b->retries) || !fault_eq(&a->fault, &b->fault) ||
-	    !headers_eq(&a->headers, &b->headers))
+	    !headers_eq(&a->headers, &b->headers) || !cors_eq(&a->cors, &b->cors))
 		return false;
 	if (ra->set != rb->set || !ob_str_eq(ra->uri, rb->uri) ||
 	    !ob_str_eq(ra->authority, rb->authority) || !ob_str_eq(ra->scheme, rb->scheme) ||

@@ -34,6 +34,7 @@
 
 #include "model/objects-t.h"
 #include "proxy/authz_http-t.h"
+#include "proxy/cors.h"
 #include "proxy/forward.h"
 #include "proxy/http1-t.h"
 #include "proxy/retry.h"
@@ -146,6 +147,7 @@ struct px_conn {
 	char route_name[64];
 	char cluster[192];
 	int fault_abort; /* after the delay: answer this status (fault.h); 0: none */
+	struct px_cors cors; /* the route's corsPolicy verdict, the allowed origin (cors.h) */
 	/* Retries and timeouts (retry.h): the destination tries go to, the policy, the
 	 * retries made, whether the request can be sent again (no body), and the
 	 * route's and the current try's deadlines (CLOCK_MONOTONIC ms; 0: none). */

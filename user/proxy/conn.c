@@ -25,6 +25,7 @@
 #include "proxy/http1.h"
 #include "proxy/fault.h"
 #include "proxy/conn_limit.h"
+#include "proxy/cors.h"
 #include "proxy/head_edit.h"
 #include "proxy/lb.h"
 #include "proxy/path_norm.h"
@@ -612,6 +613,27 @@ static void redirect_reply(struct px_conn *c, const struct sl_http_redirect *rd,
 	c->dh.len = before + n;
 }
 
+/* Answers a CORS preflight (cors.h): a local 200 with the policy's fields. */
+static void cors_reply(struct px_conn *c, const struct sl_http_cors *cp,
+		       const struct sl_http_msg *m)
+{
+	struct px_cors_ops co;
+	struct px_head_edit e = { 0 };
+	size_t before = obuf_empty(&c->dh) ? 0 : c->dh.len, n;
+
+	px_cors_preflight_ops(cp, &c->cors, m, &co);
+	e.ops[0] = &co.ops;
+	local_reply(c, 200, 0, NULL);
+	if (c->rs != PX_RS_LOCAL)
+		return;
+	n = c->dh.len - before;
+	if (px_head_edit(c->dh.p + before, &n, c->dh.cap - before, &e)) {
+		conn_abort_flags(c, 0);
+		return;
+	}
+	c->dh.len = before + n;
+}
+
 /* The route's rewrite and request header operations, on the head written for
  * upstream in uh. Returns 0, or -ENOSPC/-ENOMEM: it does not fit. */
 static int edit_request(struct px_conn *c, const struct px_route *rt, const struct sl_http_msg *m)
@@ -738,6 +760,16 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *received)
 			  &route);
 	c->hr = route.http;
 	c->hd = route.http_dest;
+	c->cors.verdict = PX_CORS_NONE;
+	/* The route's corsPolicy comes before its destination is used (Envoy's CORS
+	 * filter runs before the router): a preflight is answered here. */
+	if (route.http && route.http->cors.set) {
+		px_cors_request(c->view->s, &route.http->cors, m, &c->cors);
+		if (c->cors.verdict == PX_CORS_PREFLIGHT) {
+			cors_reply(c, &route.http->cors, m);
+			return 1;
+		}
+	}
 	if (route.http && route.http->name)
 		snprintf(c->route_name, sizeof(c->route_name), "%s", route.http->name);
 	if (route.dest)
@@ -995,17 +1027,22 @@ static int up_read(struct px_conn *c)
 	return r;
 }
 
-/* The http route's response header operations on the n bytes of head just written
- * at dh.len. Returns the new length, or -ENOSPC/-ENOMEM. */
+/* The http route's response header operations and corsPolicy fields on the n bytes
+ * of head just written at dh.len. Returns the new length, or -ENOSPC/-ENOMEM. */
 static int edit_response(struct px_conn *c, size_t n)
 {
 	struct px_head_edit e = { 0 };
+	struct px_cors_ops co;
 	int k = 0, ret;
 
 	if (c->hd)
 		e.ops[k++] = &c->hd->headers.response;
 	if (c->hr)
-		e.ops[k] = &c->hr->headers.response;
+		e.ops[k++] = &c->hr->headers.response;
+	if (c->hr && c->cors.verdict == PX_CORS_ACTUAL) {
+		px_cors_response_ops(&c->hr->cors, &c->cors, &co);
+		e.ops[k] = &co.ops;
+	}
 	if (c->set_cookie[0]) {
 		e.add_name = "set-cookie";
 		e.add_value = c->set_cookie;

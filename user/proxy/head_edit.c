@@ -121,8 +121,8 @@ int px_head_edit(char *buf, size_t *len, size_t cap, const struct px_head_edit *
 
 	if (!tmp)
 		return -ENOMEM;
-	for (int k = 0; k < 2; k++) {
-		if (k == 1 && !e->ops[1])
+	for (int k = 0; k < 3; k++) {
+		if (k && !e->ops[k])
 			break;
 		o = (struct ed){ tmp, 0, cap, false };
 		pass(buf, cur, e, e->ops[k], k == 0, &o);

@@ -10,7 +10,7 @@
  * (replaces every field of that name, or adds one), then `add` (appends a field).
  * Names compare case-insensitively. The sets apply in the order given: the
  * destination's, then the route's (Envoy's default: the less specific level is
- * applied last, so its `set` wins).
+ * applied last, so its `set` wins); the corsPolicy's fields (cors.h) come after them.
  */
 #ifndef SLUICE_PROXY_HEAD_EDIT_H
 #define SLUICE_PROXY_HEAD_EDIT_H
@@ -23,7 +23,7 @@
 struct px_head_edit {
 	struct sl_str target; /* request heads: replaces the target; empty: kept */
 	struct sl_str host; /* request heads: replaces Host's value; empty: kept */
-	const struct sl_header_ops *ops[2]; /* applied in this order; NULL: none */
+	const struct sl_header_ops *ops[3]; /* applied in this order; NULL ends them */
 	const char *add_name, *add_value; /* one more field appended (Location); NULL: none */
 };
 

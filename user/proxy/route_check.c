@@ -248,6 +248,12 @@ static int check_route(struct check *k)
 		return refuse(
 			k,
 			"retries.retryOn: retriable-headers, envoy-ratelimited and reset-before-request are not applied by sluice-proxy");
+	for (size_t i = 0; i < hr->cors.norigins; i++) {
+		snprintf(w, sizeof(w), "corsPolicy.allowOrigins[%zu]", i);
+		ret = str_match(k, &hr->cors.origins[i], w);
+		if (ret)
+			return ret;
+	}
 	ret = headers(k, &hr->headers, "headers");
 	for (size_t d = 0; !ret && d < hr->nroutes; d++) {
 		snprintf(w, sizeof(w), "route[%zu].headers", d);

@@ -4,8 +4,9 @@
  * built: a VirtualService http route or DestinationRule setting that it does not apply
  * is refused, naming the field and where it was written ("FILE:LINE:COL: VirtualService
  * NS/NAME: spec.http[2].mirror is not applied by this sluice-proxy"), so that nothing
- * is served as if less had been written. The regexes of http matches are compiled here
- * too (a pattern regex.h does not support is refused the same way).
+ * is served as if less had been written. The regexes of http matches and of corsPolicy
+ * origins are compiled here too (a pattern regex.h does not support is refused the
+ * same way).
  */
 #ifndef SLUICE_PROXY_ROUTE_CHECK_H
 #define SLUICE_PROXY_ROUTE_CHECK_H
