@@ -11,7 +11,11 @@
 #  - tcpKeepalive: the upstream socket has the keepalive timer (ss -o), at TCP_KEEPIDLE;
 #  - maxConnectionDuration: a pooled connection older than it is not reused (the
 #    backend sees a new peer port);
-#  - uriRegexRewrite: the backend receives the rewritten path, the query kept.
+#  - uriRegexRewrite: the backend receives the rewritten path, the query kept;
+#  - corsPolicy: a preflight from an allowed origin is answered by the proxy (200 and
+#    the Access-Control-Allow-* fields; the backend never sees it), one from another
+#    origin is forwarded; an actual request from an allowed origin gets Allow-Origin
+#    and Expose-Headers, one without Origin nothing.
 # TB_* variables come from the testbed env file (tb_env).
 # shellcheck disable=SC2154
 # shellcheck source=tests/e2e/lib.sh
@@ -39,6 +43,7 @@ RTY=10.96.7.20
 BKO=10.96.7.30
 KA=10.96.7.40
 RW=10.96.7.50
+CORS=10.96.7.60
 P2=$TB_POD_node1_p2_IP4
 
 tb agent node1 start -- --proxy-addr "$TB_NODE_node1_IP4:15001" --proxy-cgroup "$PROXY_CG" \
@@ -98,6 +103,8 @@ dr() {
 	dr ka '{connectionPool: {tcp: {maxConnectionDuration: 1s, tcpKeepalive: {time: 7s, interval: 3s, probes: 4}}}}'
 	ROUTE_EXTRA='    rewrite: {uriRegexRewrite: {match: "^/service/([^/]+)(/.*)$", rewrite: "\\2/instance/\\1"}}'
 	svc rw $RW node1-p2
+	ROUTE_EXTRA='    corsPolicy: {allowOrigins: [{exact: "http://app.example"}, {regex: "https://[a-z]+\\.example"}], allowMethods: [GET, POST], allowHeaders: [x-token], exposeHeaders: [x-total], maxAge: 10m, allowCredentials: true}'
+	svc cors $CORS node1-p2
 } >"$T_TMP/cluster.yaml"
 
 t_begin "the agent and the proxy take the pool, retry and rewrite settings (nothing refused)"
@@ -238,4 +245,58 @@ t_begin "uriRegexRewrite: the backend receives the rewritten path with the query
 out=$(curl_pod "http://$RW/service/foo/v1/api?id=service")
 if assert_eq "$out" "id=b2 path=/v1/api/instance/foo?id=service"; then
 	expect_log "\"GET /service/foo/v1/api?id=service HTTP/1.1\" 200 - .* $RW:80 $P2:8080 rw "
+fi
+
+# cors_head ARGS...: the status line and header fields of a request to cors, CRs removed.
+cors_head() { curl_pod -o /dev/null -D - "$@" | tr -d '\r'; }
+
+t_begin "corsPolicy: a preflight from an allowed origin is answered by the proxy, never reaching the backend"
+out=$(cors_head -X OPTIONS -H "Origin: http://app.example" -H "Access-Control-Request-Method: POST" \
+	-H "Access-Control-Request-Headers: x-token" "http://$CORS/cors-pre-ok")
+if assert_contains "$out" "HTTP/1.1 200 OK" &&
+	assert_contains "$out" "access-control-allow-origin: http://app.example" &&
+	assert_contains "$out" "access-control-allow-methods: GET,POST" &&
+	assert_contains "$out" "access-control-allow-headers: x-token" &&
+	assert_contains "$out" "access-control-max-age: 600" &&
+	assert_contains "$out" "access-control-allow-credentials: true"; then
+	# The backend logs a request before it answers: a forwarded preflight would be in
+	# its log by now. A preflight it does receive shows the log is being written.
+	curl_pod -X OPTIONS -H "Origin: https://evil.test" -H "Access-Control-Request-Method: POST" \
+		"http://$CORS/cors-pre-probe" >/dev/null
+	if wait_until 5 grep -q 'OPTIONS /cors-pre-probe' "$T_TMP/b2.log"; then
+		if grep -q '/cors-pre-ok' "$T_TMP/b2.log"; then
+			t_fail "the backend received the preflight: $(grep '/cors-pre-ok' "$T_TMP/b2.log")"
+		else
+			t_pass
+		fi
+	else
+		t_fail "the forwarded probe never reached the backend: $(tail -2 "$T_TMP/b2.log")"
+	fi
+fi
+
+t_begin "corsPolicy: a preflight from another origin is forwarded, no CORS fields added"
+out=$(curl_pod -i -X OPTIONS -H "Origin: https://evil.test" -H "Access-Control-Request-Method: POST" \
+	"http://$CORS/cors-pre-fwd" | tr -d '\r')
+if assert_contains "$out" "id=b2 path=/cors-pre-fwd" && assert_not_contains "$out" "access-control-"; then
+	if grep -q 'REQ b2 OPTIONS /cors-pre-fwd' "$T_TMP/b2.log"; then
+		t_pass
+	else
+		t_fail "not in the backend log: $(tail -2 "$T_TMP/b2.log")"
+	fi
+fi
+
+t_begin "corsPolicy: an actual GET from an allowed origin gets Allow-Origin, Expose-Headers, Allow-Credentials"
+out=$(curl_pod -i -H "Origin: https://web.example" "http://$CORS/cors-get" | tr -d '\r')
+if assert_contains "$out" "id=b2 path=/cors-get" &&
+	assert_contains "$out" "access-control-allow-origin: https://web.example" &&
+	assert_contains "$out" "access-control-expose-headers: x-total" &&
+	assert_contains "$out" "access-control-allow-credentials: true"; then
+	assert_not_contains "$out" "access-control-allow-methods" && t_pass
+fi
+
+t_begin "corsPolicy: a GET without Origin, or from another origin, gets no CORS fields"
+a=$(curl_pod -i "http://$CORS/cors-plain" | tr -d '\r')
+b=$(curl_pod -i -H "Origin: https://web.example.org" "http://$CORS/cors-other" | tr -d '\r')
+if assert_contains "$a" "id=b2 path=/cors-plain" && assert_contains "$b" "id=b2 path=/cors-other"; then
+	assert_not_contains "$a$b" "access-control-" && t_pass
 fi

@@ -133,6 +133,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_text(200, "id=%s path=%s\n" % (self.server_id, self.path))
 
     do_HEAD = do_GET
+    do_OPTIONS = do_GET  # CORS preflights the proxy forwards
 
     def do_POST(self):
         self.note()

@@ -29,7 +29,7 @@ void px_cors_request(const struct px_snapshot *s, const struct sl_http_cors *cp,
 	out->verdict = PX_CORS_NONE;
 	out->allowed = false;
 	out->origin[0] = '\0';
-	/* Several Origin fields are joined by ","; as one value they match no origin. */
+	/* Several Origin fields are joined by "," and matched as one value. */
 	if (!cp->set || !px_header_value(req, "origin", buf, sizeof(buf), &o) || !o.len)
 		return;
 	if (o.len < sizeof(out->origin) - 1 && px_cors_origin_allowed(s, cp, o)) {
