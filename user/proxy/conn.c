@@ -760,6 +760,10 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *received)
 			  &route);
 	c->hr = route.http;
 	c->hd = route.http_dest;
+	if (route.http && route.http->name)
+		snprintf(c->route_name, sizeof(c->route_name), "%s", route.http->name);
+	if (route.dest)
+		px_route_cluster(route.dest, c->cluster, sizeof(c->cluster));
 	c->cors.verdict = PX_CORS_NONE;
 	/* The route's corsPolicy comes before its destination is used (Envoy's CORS
 	 * filter runs before the router): a preflight is answered here. */
@@ -770,10 +774,6 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *received)
 			return 1;
 		}
 	}
-	if (route.http && route.http->name)
-		snprintf(c->route_name, sizeof(c->route_name), "%s", route.http->name);
-	if (route.dest)
-		px_route_cluster(route.dest, c->cluster, sizeof(c->cluster));
 	if (r == PX_ROUTE_REDIRECT) {
 		redirect_reply(c, &route.http->redirect, m);
 		return 1;
