@@ -212,6 +212,18 @@ char *ob_dup_str(const char *s, int *err)
 	return d;
 }
 
+void *ob_alloc(size_t n, size_t sz, int *err)
+{
+	void *d;
+
+	if (!n)
+		return NULL;
+	d = calloc(n, sz);
+	if (!d)
+		*err = -ENOMEM;
+	return d;
+}
+
 /* Copy of n elements of size sz; NULL for n == 0. */
 void *ob_dup_mem(const void *p, size_t n, size_t sz, int *err)
 {
@@ -287,15 +299,10 @@ static void eps_clone(struct sl_endpoint_slice *d, const struct sl_endpoint_slic
 
 	d->service_name = ob_dup_str(s->service_name, err);
 	d->address_type = s->address_type;
-	if (s->nendpoints) {
-		d->endpoints = calloc(s->nendpoints, sizeof(*d->endpoints));
-		if (!d->endpoints) {
-			*err = -ENOMEM;
-			return;
-		}
+	d->endpoints = ob_alloc(s->nendpoints, sizeof(*d->endpoints), err);
+	if (d->endpoints)
 		d->nendpoints = s->nendpoints;
-	}
-	for (i = 0; i < s->nendpoints; i++) {
+	for (i = 0; i < d->nendpoints; i++) {
 		const struct sl_endpoint *se = &s->endpoints[i];
 		struct sl_endpoint *de = &d->endpoints[i];
 
@@ -336,15 +343,10 @@ static void strlist_clone(struct sl_strlist *d, const struct sl_strlist *s, int 
 	size_t i;
 
 	d->set = s->set;
-	if (!s->n)
-		return;
-	d->v = calloc(s->n, sizeof(*d->v));
-	if (!d->v) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->n = s->n;
-	for (i = 0; i < s->n; i++)
+	d->v = ob_alloc(s->n, sizeof(*d->v), err);
+	if (d->v)
+		d->n = s->n;
+	for (i = 0; i < d->n; i++)
 		d->v[i] = ob_dup_str(s->v[i], err);
 }
 
@@ -387,35 +389,20 @@ static void ap_rule_clone(struct sl_authz_rule *d, const struct sl_authz_rule *s
 	d->from_set = s->from_set;
 	d->to_set = s->to_set;
 	d->when_set = s->when_set;
-	if (s->nfrom) {
-		d->from = calloc(s->nfrom, sizeof(*d->from));
-		if (!d->from) {
-			*err = -ENOMEM;
-			return;
-		}
+	d->from = ob_alloc(s->nfrom, sizeof(*d->from), err);
+	if (d->from)
 		d->nfrom = s->nfrom;
-	}
-	for (i = 0; i < s->nfrom; i++)
+	for (i = 0; i < d->nfrom; i++)
 		ap_source_clone(&d->from[i], &s->from[i], err);
-	if (s->nto) {
-		d->to = calloc(s->nto, sizeof(*d->to));
-		if (!d->to) {
-			*err = -ENOMEM;
-			return;
-		}
+	d->to = ob_alloc(s->nto, sizeof(*d->to), err);
+	if (d->to)
 		d->nto = s->nto;
-	}
-	for (i = 0; i < s->nto; i++)
+	for (i = 0; i < d->nto; i++)
 		ap_operation_clone(&d->to[i], &s->to[i], err);
-	if (!s->nwhen)
-		return;
-	d->when = calloc(s->nwhen, sizeof(*d->when));
-	if (!d->when) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nwhen = s->nwhen;
-	for (i = 0; i < s->nwhen; i++) {
+	d->when = ob_alloc(s->nwhen, sizeof(*d->when), err);
+	if (d->when)
+		d->nwhen = s->nwhen;
+	for (i = 0; i < d->nwhen; i++) {
 		d->when[i].pos = s->when[i].pos;
 		d->when[i].key = ob_dup_str(s->when[i].key, err);
 		strlist_clone(&d->when[i].values, &s->when[i].values, err);
@@ -432,15 +419,10 @@ static void ap_clone(struct sl_authz_policy *d, const struct sl_authz_policy *s,
 	d->action = s->action;
 	d->dry_run = s->dry_run;
 	d->rules_set = s->rules_set;
-	if (!s->nrules)
-		return;
-	d->rules = calloc(s->nrules, sizeof(*d->rules));
-	if (!d->rules) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nrules = s->nrules;
-	for (i = 0; i < s->nrules; i++)
+	d->rules = ob_alloc(s->nrules, sizeof(*d->rules), err);
+	if (d->rules)
+		d->nrules = s->nrules;
+	for (i = 0; i < d->nrules; i++)
 		ap_rule_clone(&d->rules[i], &s->rules[i], err);
 }
 

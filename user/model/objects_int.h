@@ -16,6 +16,9 @@
 /* strdup() that keeps NULL as NULL. */
 char *ob_dup_str(const char *s, int *err);
 /* Copy of n elements of size sz; NULL for n == 0. */
+/* calloc(n, sz) for a clone: NULL for n == 0, and NULL with *err = -ENOMEM when it
+ * fails (the clone's count then stays 0, so freeing it is safe). */
+void *ob_alloc(size_t n, size_t sz, int *err);
 void *ob_dup_mem(const void *p, size_t n, size_t sz, int *err);
 /* Frees n labels and the array. Accepts NULL. */
 void ob_labels_free(struct sl_label *l, size_t n);

@@ -194,15 +194,10 @@ void ob_dr_clone(struct sl_destination_rule *d, const struct sl_destination_rule
 
 	d->host = ob_dup_str(s->host, err);
 	policy_clone(&d->policy, &s->policy, err);
-	if (!s->nsubsets)
-		return;
-	d->subsets = calloc(s->nsubsets, sizeof(*d->subsets));
-	if (!d->subsets) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nsubsets = s->nsubsets;
-	for (i = 0; i < s->nsubsets; i++) {
+	d->subsets = ob_alloc(s->nsubsets, sizeof(*d->subsets), err);
+	if (d->subsets)
+		d->nsubsets = s->nsubsets;
+	for (i = 0; i < d->nsubsets; i++) {
 		d->subsets[i].name = ob_dup_str(s->subsets[i].name, err);
 		ob_labels_clone(&d->subsets[i].labels, &d->subsets[i].nlabels, s->subsets[i].labels,
 				s->subsets[i].nlabels, err);
@@ -222,15 +217,10 @@ static void tcp_route_clone(struct sl_tcp_route *d, const struct sl_tcp_route *s
 {
 	size_t i;
 
-	if (s->nmatches) {
-		d->matches = calloc(s->nmatches, sizeof(*d->matches));
-		if (!d->matches) {
-			*err = -ENOMEM;
-			return;
-		}
+	d->matches = ob_alloc(s->nmatches, sizeof(*d->matches), err);
+	if (d->matches)
 		d->nmatches = s->nmatches;
-	}
-	for (i = 0; i < s->nmatches; i++) {
+	for (i = 0; i < d->nmatches; i++) {
 		const struct sl_l4_match *sm = &s->matches[i];
 		struct sl_l4_match *dm = &d->matches[i];
 
@@ -239,15 +229,10 @@ static void tcp_route_clone(struct sl_tcp_route *d, const struct sl_tcp_route *s
 				sm->nsource_labels, err);
 		dm->source_namespace = ob_dup_str(sm->source_namespace, err);
 	}
-	if (!s->nroutes)
-		return;
-	d->routes = calloc(s->nroutes, sizeof(*d->routes));
-	if (!d->routes) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nroutes = s->nroutes;
-	for (i = 0; i < s->nroutes; i++)
+	d->routes = ob_alloc(s->nroutes, sizeof(*d->routes), err);
+	if (d->routes)
+		d->nroutes = s->nroutes;
+	for (i = 0; i < d->nroutes; i++)
 		route_dest_clone(&d->routes[i], &s->routes[i], err);
 }
 
@@ -282,15 +267,10 @@ static void header_ops_clone(struct sl_header_ops *d, const struct sl_header_ops
 
 	ob_labels_clone(&d->set, &d->nset, s->set, s->nset, err);
 	ob_labels_clone(&d->add, &d->nadd, s->add, s->nadd, err);
-	if (!s->nremove)
-		return;
-	d->remove = calloc(s->nremove, sizeof(*d->remove));
-	if (!d->remove) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nremove = s->nremove;
-	for (i = 0; i < s->nremove; i++)
+	d->remove = ob_alloc(s->nremove, sizeof(*d->remove), err);
+	if (d->remove)
+		d->nremove = s->nremove;
+	for (i = 0; i < d->nremove; i++)
 		d->remove[i] = ob_dup_str(s->remove[i], err);
 }
 
@@ -326,15 +306,10 @@ static void cors_clone(struct sl_http_cors *d, const struct sl_http_cors *s, int
 	d->allow_methods = ob_dup_str(s->allow_methods, err);
 	d->allow_headers = ob_dup_str(s->allow_headers, err);
 	d->expose_headers = ob_dup_str(s->expose_headers, err);
-	if (!s->norigins)
-		return;
-	d->origins = calloc(s->norigins, sizeof(*d->origins));
-	if (!d->origins) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->norigins = s->norigins;
-	for (size_t i = 0; i < s->norigins; i++)
+	d->origins = ob_alloc(s->norigins, sizeof(*d->origins), err);
+	if (d->origins)
+		d->norigins = s->norigins;
+	for (size_t i = 0; i < d->norigins; i++)
 		str_match_clone(&d->origins[i], &s->origins[i], err);
 }
 
@@ -363,25 +338,15 @@ static void http_route_clone(struct sl_http_route *d, const struct sl_http_route
 	d->fault = s->fault;
 	headers_clone(&d->headers, &s->headers, err);
 	cors_clone(&d->cors, &s->cors, err);
-	if (s->nmatches) {
-		d->matches = calloc(s->nmatches, sizeof(*d->matches));
-		if (!d->matches) {
-			*err = -ENOMEM;
-			return;
-		}
+	d->matches = ob_alloc(s->nmatches, sizeof(*d->matches), err);
+	if (d->matches)
 		d->nmatches = s->nmatches;
-	}
-	for (i = 0; i < s->nmatches; i++)
+	for (i = 0; i < d->nmatches; i++)
 		http_match_clone(&d->matches[i], &s->matches[i], err);
-	if (!s->nroutes)
-		return;
-	d->routes = calloc(s->nroutes, sizeof(*d->routes));
-	if (!d->routes) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nroutes = s->nroutes;
-	for (i = 0; i < s->nroutes; i++) {
+	d->routes = ob_alloc(s->nroutes, sizeof(*d->routes), err);
+	if (d->routes)
+		d->nroutes = s->nroutes;
+	for (i = 0; i < d->nroutes; i++) {
 		route_dest_clone(&d->routes[i].dest, &s->routes[i].dest, err);
 		headers_clone(&d->routes[i].headers, &s->routes[i].headers, err);
 	}
@@ -392,35 +357,20 @@ void ob_vs_clone(struct sl_virtual_service *d, const struct sl_virtual_service *
 	size_t i;
 
 	d->http_pos = s->http_pos;
-	if (s->nhosts) {
-		d->hosts = calloc(s->nhosts, sizeof(*d->hosts));
-		if (!d->hosts) {
-			*err = -ENOMEM;
-			return;
-		}
+	d->hosts = ob_alloc(s->nhosts, sizeof(*d->hosts), err);
+	if (d->hosts)
 		d->nhosts = s->nhosts;
-	}
-	for (i = 0; i < s->nhosts; i++)
+	for (i = 0; i < d->nhosts; i++)
 		d->hosts[i] = ob_dup_str(s->hosts[i], err);
-	if (s->ntcp) {
-		d->tcp = calloc(s->ntcp, sizeof(*d->tcp));
-		if (!d->tcp) {
-			*err = -ENOMEM;
-			return;
-		}
+	d->tcp = ob_alloc(s->ntcp, sizeof(*d->tcp), err);
+	if (d->tcp)
 		d->ntcp = s->ntcp;
-	}
-	for (i = 0; i < s->ntcp; i++)
+	for (i = 0; i < d->ntcp; i++)
 		tcp_route_clone(&d->tcp[i], &s->tcp[i], err);
-	if (!s->nhttp)
-		return;
-	d->http = calloc(s->nhttp, sizeof(*d->http));
-	if (!d->http) {
-		*err = -ENOMEM;
-		return;
-	}
-	d->nhttp = s->nhttp;
-	for (i = 0; i < s->nhttp; i++)
+	d->http = ob_alloc(s->nhttp, sizeof(*d->http), err);
+	if (d->http)
+		d->nhttp = s->nhttp;
+	for (i = 0; i < d->nhttp; i++)
 		http_route_clone(&d->http[i], &s->http[i], err);
 }
 
