@@ -232,6 +232,47 @@ probe() {
 	tb exec "$pod" -- "$TOOLS/sl-probe" "$@" 2>&1
 }
 
+# --- sluice-proxy on node1 (the L7 suites) ---
+
+# proxy_env: after tb_env, NODE_NS (node1's network namespace) and PROXY_CG (a cgroup
+# of its own below node1's, made here: what the agent gets as --proxy-cgroup).
+proxy_env() {
+	local cg2
+	cg2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
+	NODE_CG="$cg2/sluice-testbed-$TB_NAME/node1"
+	PROXY_CG="$NODE_CG/proxy"
+	NODE_NS="/run/netns/$TB_NAME-node1"
+	mkdir -p "$PROXY_CG"
+}
+# node CMD...: CMD in node1's network namespace, outside every workload cgroup (the
+# kernel refuses workloads the proxy's admin port).
+node() { nsenter --net="$NODE_NS" "$@"; }
+# admin PATH: GET PATH on the proxy's admin endpoint; stat_of NAME: one of its /stats.
+admin() { node curl -s --max-time 5 "http://127.0.0.1:15000$1"; }
+stat_of() { admin /stats | awk -v k="$1" '$1 == k { print $2 }'; }
+
+PROXY_PID=
+# start_proxy ARGS...: sluice-proxy in PROXY_CG and node1's network namespace,
+# listening on node1's IPv4 address port 15001, admin on 127.0.0.1:15000, --node node1,
+# then ARGS; its output appended to $T_TMP/proxy.out and proxy.log. Succeeds once
+# /ready answers. (nsenter is started here directly, so PROXY_PID is the proxy's.)
+start_proxy() {
+	# shellcheck disable=SC2016,SC2154 # for the inner shell; TB_NODE_* from tb_env
+	nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sl \
+		"$PROXY_CG" "$SLUICE_BIN/sluice-proxy" --listen "$TB_NODE_node1_IP4:15001" \
+		--admin 127.0.0.1:15000 --node node1 "$@" \
+		</dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
+	PROXY_PID=$!
+	T_BG_PIDS+=("$PROXY_PID")
+	wait_until 10 admin /ready
+}
+# stop_proxy [SIGNAL]: signals the proxy (TERM: it drains) and waits for it.
+stop_proxy() {
+	kill "-${1:-TERM}" "$PROXY_PID" 2>/dev/null
+	wait "$PROXY_PID" 2>/dev/null
+	PROXY_PID=
+}
+
 _t_cleanup() {
 	local rc=$? p
 	trap - EXIT INT TERM

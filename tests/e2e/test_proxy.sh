@@ -41,11 +41,9 @@ tb_up --nodes 1 --pods 7 --no-agent >"$T_TMP/up.log" 2>&1 || {
 	exit 1
 }
 tb_env
-CG2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
-NODE_CG="$CG2/sluice-testbed-$TB_NAME/node1"
-PROXY_CG="$NODE_CG/proxy"
-NODE_NS="/run/netns/$TB_NAME-node1"
-mkdir -p "$PROXY_CG"
+proxy_env
+PROXY_ARGS=(--listen "[$TB_NODE_node1_IP6]:15001" --workers 2 --config "$T_TMP/proxy/config.yaml"
+	--header-timeout 2s)
 chmod 0755 "$T_TMP" # the pods' servers run as root too, but say what they may read
 
 WEB4=10.96.5.10
@@ -166,32 +164,10 @@ if ! wait_until 10 grep -q '^listening' "$T_TMP/b2.log" ||
 	exit 1
 fi
 
-# node CMD...: CMD in the node's network namespace (the admin endpoint is only there).
-node() { nsenter --net="$NODE_NS" "$@"; }
-admin() { node curl -s --max-time 5 "http://127.0.0.1:15000$1"; }
-stat_of() { admin /stats | awk -v k="$1" '$1 == k { print $2 }'; }
 
-PROXY_PID=
-# start_proxy ARGS...: sluice-proxy in the node's proxy cgroup, in its network namespace.
-start_proxy() {
-	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
-	nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sl \
-		"$PROXY_CG" "$SLUICE_BIN/sluice-proxy" --listen "$TB_NODE_node1_IP4:15001" \
-		--listen "[$TB_NODE_node1_IP6]:15001" --admin 127.0.0.1:15000 --workers 2 \
-		--node node1 --config "$T_TMP/proxy/config.yaml" --header-timeout 2s "$@" \
-		</dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
-	PROXY_PID=$!
-	T_BG_PIDS+=("$PROXY_PID")
-	wait_until 10 admin /ready
-}
-stop_proxy() {
-	kill "$PROXY_PID" 2>/dev/null
-	wait "$PROXY_PID" 2>/dev/null
-	PROXY_PID=
-}
 
 t_begin "sluice-proxy starts with the snapshot and reports ready"
-if start_proxy --access-log "$T_TMP/access.log"; then
+if start_proxy "${PROXY_ARGS[@]}" --access-log "$T_TMP/access.log"; then
 	out=$(admin /config)
 	assert_contains "$out" "version 1" && assert_contains "$out" "frontends 4" && t_pass
 else
@@ -493,8 +469,8 @@ assert_match "$line" '^\[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{12}Z\] "GET /id HTTP
 	assert_contains "$(cat "$T_TMP/access.log")" '"- - -" 400 DPE' && t_pass
 
 t_begin "access log, JSON: the same fields as an object per line"
-stop_proxy
-if start_proxy --access-log "$T_TMP/access.json" --access-log-format json; then
+stop_proxy TERM
+if start_proxy "${PROXY_ARGS[@]}" --access-log "$T_TMP/access.json" --access-log-format json; then
 	curl_pod -H "x-request-id: json-1" "http://$WEB4/id" >/dev/null
 	wait_until 5 grep -q json-1 "$T_TMP/access.json"
 	res=$("$PY" -c '
@@ -712,8 +688,8 @@ for f in r1 r2 r3 ra misc good bad; do
 done
 
 t_begin "L7: sluice-proxy takes a snapshot with http routes and L7 DestinationRules"
-stop_proxy
-if start_proxy --access-log "$T_TMP/access-l7.log" &&
+stop_proxy TERM
+if start_proxy "${PROXY_ARGS[@]}" --access-log "$T_TMP/access-l7.log" &&
 	use_l7 "$SAMPLES/bookinfo-networking-virtual-service-reviews-jason-v2-v3.yaml"; then
 	t_pass
 else

@@ -35,11 +35,7 @@ tb_up --nodes 1 --pods 4 --no-agent >"$T_TMP/up.log" 2>&1 || {
 	exit 1
 }
 tb_env
-CG2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
-NODE_CG="$CG2/sluice-testbed-$TB_NAME/node1"
-PROXY_CG="$NODE_CG/proxy"
-NODE_NS="/run/netns/$TB_NAME-node1"
-mkdir -p "$PROXY_CG"
+proxy_env
 chmod 0755 "$T_TMP"
 
 HTTPBIN4=10.96.6.10
@@ -180,22 +176,10 @@ if ! wait_until 10 grep -q '^listening' "$T_TMP/b3.log" ||
 	exit 1
 fi
 
-node() { nsenter --net="$NODE_NS" "$@"; }
-admin() { node curl -s --max-time 5 "http://127.0.0.1:15000$1"; }
-stat_of() { admin /stats | awk -v k="$1" '$1 == k { print $2 }'; }
 
-PROXY_PID=
-# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
-nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sl \
-	"$PROXY_CG" "$SLUICE_BIN/sluice-proxy" --listen "$TB_NODE_node1_IP4:15001" \
-	--listen "[$TB_NODE_node1_IP6]:15001" --admin 127.0.0.1:15000 --workers 2 \
-	--node node1 --config "$T_TMP/proxy/config.yaml" --access-log "$T_TMP/access.log" \
-	--connect-timeout 2s \
-	</dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
-PROXY_PID=$!
-T_BG_PIDS+=("$PROXY_PID")
 t_begin "sluice-proxy starts and reports ready, the policies' pods in its snapshot"
-if wait_until 10 admin /ready; then
+if start_proxy --listen "[$TB_NODE_node1_IP6]:15001" --workers 2 \
+	--config "$T_TMP/proxy/config.yaml" --access-log "$T_TMP/access.log" --connect-timeout 2s; then
 	out=$(admin /config)
 	assert_contains "$out" "authz_pods 2" && assert_contains "$out" "trust_domain cluster.local" && t_pass
 else

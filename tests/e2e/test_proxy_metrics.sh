@@ -30,13 +30,11 @@ tb_up --nodes 1 --pods 2 --no-agent >"$T_TMP/up.log" 2>&1 || {
 	exit 1
 }
 tb_env
-CG2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
-PROXY_CG="$CG2/sluice-testbed-$TB_NAME/node1/proxy"
-NODE_NS="/run/netns/$TB_NAME-node1"
-mkdir -p "$PROXY_CG"
+proxy_env
 chmod 0755 "$T_TMP"
 # The proxy makes the directory (0700) and the socket (0600).
 CTL="$T_TMP/run/proxy.sock"
+PROXY_ARGS=(--workers 2 --config "$T_TMP/cluster.yaml" --control "$CTL")
 
 WEB=10.96.7.10
 PICKY=10.96.7.30
@@ -114,28 +112,8 @@ wait_until 10 grep -q '^listening' "$T_TMP/b2.log" || {
 	exit 1
 }
 
-node() { nsenter --net="$NODE_NS" "$@"; }
-admin() { node curl -s --max-time 5 "http://127.0.0.1:15000$1"; }
 agent_metrics() { node curl -s --max-time 10 http://127.0.0.1:15020/metrics; }
 
-PROXY_PID=
-# start_proxy [ARGS...]: sluice-proxy in the node's proxy cgroup, in its network namespace.
-start_proxy() {
-	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
-	nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sl \
-		"$PROXY_CG" "$SLUICE_BIN/sluice-proxy" --listen "$TB_NODE_node1_IP4:15001" \
-		--admin 127.0.0.1:15000 --workers 2 --node node1 --config "$T_TMP/cluster.yaml" \
-		--control "$CTL" "$@" </dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
-	PROXY_PID=$!
-	T_BG_PIDS+=("$PROXY_PID")
-	wait_until 10 admin /ready
-}
-# stop_proxy [SIGNAL]
-stop_proxy() {
-	kill "-${1:-TERM}" "$PROXY_PID" 2>/dev/null
-	wait "$PROXY_PID" 2>/dev/null
-	PROXY_PID=
-}
 
 # value NAME LABEL=VALUE...: the sum of NAME's samples in $M whose labels include all
 # the given ones ("" when none matches).
@@ -162,7 +140,7 @@ codes() {
 }
 
 t_begin "sluice-proxy starts with its control socket (0600, in a directory made 0700)"
-if start_proxy; then
+if start_proxy "${PROXY_ARGS[@]}"; then
 	if [ "$(stat -c %a "$CTL")" = 600 ] && [ "$(stat -c %a "$(dirname "$CTL")")" = 700 ]; then
 		t_pass
 	else
@@ -227,7 +205,7 @@ assert_ok grep -qx 'sluice_proxy_up 0' <<<"$M" && assert_contains "$M" "sluice_a
 	assert_not_contains "$M" "istio_requests_total" && t_pass
 
 t_begin "proxy restarted: its stale socket replaced, up again"
-if start_proxy; then
+if start_proxy "${PROXY_ARGS[@]}"; then
 	ok=$(codes 2 "http://$WEB/id")
 	M=$(agent_metrics)
 	L="$SRC destination_service=web.default.svc.cluster.local response_code=200"
@@ -247,7 +225,7 @@ gone() {
 	grep -qx 'sluice_proxy_up 1' <<<"$M" && [ -z "$(value istio_requests_total "$@")" ]
 }
 t_begin "a series no request updates for --request-series-idle ends (evicted by its worker)"
-if start_proxy --request-series-idle 1s; then
+if start_proxy "${PROXY_ARGS[@]}" --request-series-idle 1s; then
 	ok=$(codes 1 "http://$WEB/id")
 	M=$(agent_metrics)
 	L="$SRC destination_service=web.default.svc.cluster.local response_code=200"

@@ -32,10 +32,8 @@ tb_up --nodes 1 --pods 5 --no-agent >"$T_TMP/up.log" 2>&1 || {
 	exit 1
 }
 tb_env
-CG2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
-PROXY_CG="$CG2/sluice-testbed-$TB_NAME/node1/proxy"
-NODE_NS="/run/netns/$TB_NAME-node1"
-mkdir -p "$PROXY_CG" "$T_TMP/proxy"
+proxy_env
+mkdir -p "$T_TMP/proxy"
 chmod 0755 "$T_TMP"
 
 LIM=10.96.7.10
@@ -127,9 +125,6 @@ for f in b2 b3 b4 b5; do
 	}
 done
 
-node() { nsenter --net="$NODE_NS" "$@"; }
-admin() { node curl -s --max-time 5 "http://127.0.0.1:15000$1"; }
-stat_of() { admin /stats | awk -v k="$1" '$1 == k { print $2 }'; }
 curl_pod() { tb exec node1-p1 -- curl -s --max-time 10 "$@" 2>&1; }
 # expect_log PATTERN: passes when a line of the access log matches within 5 s.
 expect_log() {
@@ -141,13 +136,7 @@ expect_log() {
 }
 
 t_begin "sluice-proxy (one worker) starts with the snapshot"
-# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
-nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sl \
-	"$PROXY_CG" "$SLUICE_BIN/sluice-proxy" --listen "$TB_NODE_node1_IP4:15001" \
-	--admin 127.0.0.1:15000 --workers 1 --node node1 --config "$T_TMP/proxy/config.yaml" \
-	--access-log "$T_TMP/access.log" </dev/null >"$T_TMP/proxy.out" 2>"$T_TMP/proxy.log" &
-T_BG_PIDS+=($!)
-if wait_until 10 admin /ready; then
+if start_proxy --workers 1 --config "$T_TMP/proxy/config.yaml" --access-log "$T_TMP/access.log"; then
 	t_pass
 else
 	t_fail "not ready: $(tail -5 "$T_TMP/proxy.log")"

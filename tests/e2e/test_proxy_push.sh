@@ -24,16 +24,12 @@ tb_up --nodes 1 --pods 2 --no-agent >"$T_TMP/up.log" 2>&1 || {
 	exit 1
 }
 tb_env
-CG2=$(awk '{ for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)
-PROXY_CG="$CG2/sluice-testbed-$TB_NAME/node1/proxy"
-NODE_NS="/run/netns/$TB_NAME-node1"
-mkdir -p "$PROXY_CG"
+proxy_env
 CTL="$T_TMP/run/proxy.sock"
+PROXY_ARGS=(--workers 2 --control "$CTL")
 WEB=10.96.7.10
 AGENT_ARGS=(--proxy-addr "$TB_NODE_node1_IP4:15001" --proxy-cgroup "$PROXY_CG" --proxy-control "$CTL")
 
-node() { nsenter --net="$NODE_NS" "$@"; }
-admin() { node curl -s --max-time 5 "http://127.0.0.1:15000$1"; }
 # control LINE: one command on the proxy's control socket, the answer on stdout.
 control() {
 	"$PY" - "$CTL" "$1" <<'EOT'
@@ -59,23 +55,6 @@ version_above() {
 	[ -n "$v" ] && [ "$v" -gt "$1" ]
 }
 
-PROXY_PID=
-# start_proxy: sluice-proxy without --config, in the node's proxy cgroup.
-start_proxy() {
-	# shellcheck disable=SC2016 # $$ and $@ are for the inner shell
-	nsenter --net="$NODE_NS" sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sl \
-		"$PROXY_CG" "$SLUICE_BIN/sluice-proxy" --listen "$TB_NODE_node1_IP4:15001" \
-		--admin 127.0.0.1:15000 --workers 2 --node node1 --control "$CTL" \
-		</dev/null >>"$T_TMP/proxy.out" 2>>"$T_TMP/proxy.log" &
-	PROXY_PID=$!
-	T_BG_PIDS+=("$PROXY_PID")
-	wait_until 10 admin /ready
-}
-stop_proxy() {
-	kill -KILL "$PROXY_PID" 2>/dev/null
-	wait "$PROXY_PID" 2>/dev/null
-	PROXY_PID=
-}
 
 # cluster TAG: web (endpoint p2) with an http route whose response carries x-tag: TAG.
 cluster() {
@@ -111,7 +90,7 @@ tb_bg node1-p2 "$T_TMP/b2.log" -- "$PY" "$BACKEND" --id b2 --port 8080
 wait_until 10 grep -q '^listening' "$T_TMP/b2.log" || exit 1
 
 t_begin "a proxy started without --config serves what the agent applies, as apply returns"
-start_proxy || t_fail "proxy not ready: $(tail -3 "$T_TMP/proxy.log")"
+start_proxy "${PROXY_ARGS[@]}" || t_fail "proxy not ready: $(tail -3 "$T_TMP/proxy.log")"
 cluster one >"$T_TMP/one.yaml"
 out=$(tb ctl node1 -- apply -f "$T_TMP/one.yaml" 2>&1)
 st=$(tb ctl node1 -- status 2>&1)
@@ -162,8 +141,8 @@ assert_contains "$old" "error: version 1 is older than version $v2 in force" &&
 	assert_eq "$(proxy_version)" "$v2" && assert_eq "$(tag)" two && t_pass
 
 t_begin "a restarted proxy is brought up to date by the agent"
-stop_proxy
-start_proxy || t_fail "proxy not ready"
+stop_proxy KILL
+start_proxy "${PROXY_ARGS[@]}" || t_fail "proxy not ready"
 wait_until 10 version_is "$v2"
 assert_eq "$(proxy_version)" "$v2" && assert_eq "$(tag)" two && t_pass
 
