@@ -14,6 +14,7 @@
 
 #include "lib/ctx.h"
 #include "lib/maps.h"
+#include "lib/proxy.h"
 #include "lib/stats.h"
 #include "lib/telemetry.h"
 
@@ -142,6 +143,61 @@ static __always_inline void accel_add(struct bpf_sock_ops *skops)
 		return;
 	if (!bpf_sock_hash_update(skops, &sl_sockhash, &key, BPF_NOEXIST))
 		stat_inc(SL_STAT_SOCKHASH_ADDED);
+}
+
+/* The proxy hop (--proxy-accelerate): SL_ACCEL_PROXY_REQUEST puts a steered
+ * client's socket in sl_sockhash (its messages then go straight to the proxy's
+ * socket) and the proxy's accepted socket in sl_proxy_socks (a target only: its
+ * sends keep the normal path, so a client that reads with splice(2) gets every byte);
+ * SL_ACCEL_PROXY_BOTH adds the proxy's socket to sl_sockhash too. */
+const volatile __u32 cfg_accel_proxy = SL_ACCEL_PROXY_OFF;
+
+/* Whether the socket's own end is the proxy's listener address and port. */
+static __always_inline bool proxy_listener_end(const struct sl_sock_key *k)
+{
+	__u32 zero = 0;
+	struct sl_proxy *p = bpf_map_lookup_elem(&sl_proxy, &zero);
+
+	return p && p->port && k->local_port == p->port &&
+	       (addr_eq(&k->local, &p->addr4) || addr_eq(&k->local, &p->addr6));
+}
+
+static __always_inline void proxy_hop_add(struct bpf_sock_ops *skops, struct bpf_sock *sk,
+					  bool active)
+{
+	struct sl_sock_key key;
+	struct sl_sock_orig *o;
+	struct sl_sock_tel *t;
+
+	own_key(skops, &key);
+	if (active) {
+		/* The client end: steered by connect4/6, which marked it. */
+		o = bpf_sk_storage_get(&sl_sock_orig, sk, 0, 0);
+		if (!o || !(o->flags & SL_ORIG_F_L7))
+			return;
+		t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+		if (!t)
+			return;
+		t->flags |= SL_TEL_F_TO_PROXY | SL_TEL_F_PROXY_HOP;
+		if (bpf_sock_hash_update(skops, &sl_sockhash, &key, BPF_NOEXIST)) {
+			t->flags &= ~(SL_TEL_F_TO_PROXY | SL_TEL_F_PROXY_HOP);
+			return;
+		}
+		stat_inc(SL_STAT_PROXY_SOCK_ADDED);
+		return;
+	}
+	if (!proxy_listener_end(&key))
+		return;
+	/* The budget applies to its sends too (--proxy-accelerate=both). */
+	t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, BPF_SK_STORAGE_GET_F_CREATE);
+	if (!t)
+		return;
+	t->flags |= SL_TEL_F_PROXY_HOP;
+	if (bpf_sock_hash_update(skops, &sl_proxy_socks, &key, BPF_NOEXIST))
+		return;
+	stat_inc(SL_STAT_PROXY_SOCK_ADDED);
+	if (cfg_accel_proxy == SL_ACCEL_PROXY_BOTH)
+		bpf_sock_hash_update(skops, &sl_sockhash, &key, BPF_NOEXIST);
 }
 
 /* Adds what the connection sent and received since the last flush. */
@@ -322,6 +378,8 @@ int sl_sockops(struct bpf_sock_ops *skops)
 	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
 		if (cfg_accelerate)
 			accel_add(skops);
+		if (cfg_accel_proxy != SL_ACCEL_PROXY_OFF)
+			proxy_hop_add(skops, sk, skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB);
 		if (!cfg_telemetry)
 			break;
 		tel_open(skops, sk, skops->op == BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB);

@@ -211,6 +211,20 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } sl_sockhash SEC(".maps");
 
+/* The proxy hop: the node proxy's accepted sockets of steered connections, keyed as
+ * each sees itself, the targets of its clients' messages (--proxy-accelerate). No
+ * sk_msg program is attached here, so the proxy's own sends take the normal path
+ * unless the socket is also in sl_sockhash (--proxy-accelerate=both). Written by
+ * sockops at establishment; the kernel removes a socket when it closes. Size: flag
+ * --max-udp-flows. */
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__type(key, struct sl_sock_key);
+	__type(value, __u64);
+	__uint(max_entries, SL_DEFAULT_MAX_UDP_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} sl_proxy_socks SEC(".maps");
+
 /* Bytes sk_msg redirected into a socket, keyed as that socket sees itself (the sender
  * cannot reach the receiver's socket storage from sk_msg). Written by sk_msg, read and
  * deleted at close by sockops; LRU bounds it. Size: flag --max-udp-flows. */

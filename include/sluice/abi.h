@@ -19,7 +19,7 @@
 
 /* Bumped whenever the layout or meaning of a pinned map changes. An agent finding
  * pinned maps of another version refuses to adopt them (run `sluiced --cleanup`). */
-#define SLUICE_ABI_VERSION 6
+#define SLUICE_ABI_VERSION 7
 #define SLUICE_ABI_MAGIC 0x534c4345u /* "SLCE" */
 
 /* Defaults for the capacity flags (--max-services, --max-backends, --max-udp-flows). */
@@ -418,6 +418,25 @@ enum sl_tel_flags {
 	/* A message of this socket went the normal path: later ones must too, or the
 	 * peer could read redirected bytes before older bytes still in its TCP queue. */
 	SL_TEL_F_NO_REDIRECT = 1 << 0,
+	/* A workload's connection steered to the node proxy: its messages go to the
+	 * proxy's socket in sl_proxy_socks (the proxy hop's request direction). */
+	SL_TEL_F_TO_PROXY = 1 << 1,
+	/* Either end of the proxy hop: it redirects at most SL_ACCEL_REDIRECT_BUDGET bytes. */
+	SL_TEL_F_PROXY_HOP = 1 << 2,
+	/* The budget is spent: TCP from here on. */
+	SL_TEL_F_BUDGET_SPENT = 1 << 3,
+};
+
+/* Bytes one proxy hop socket may redirect (sk_msg cfg_redirect_budget) before it takes
+ * TCP for good: bounds what a peer that stops reading can be made to queue
+ * (sk_msg.bpf.c). */
+#define SL_ACCEL_REDIRECT_BUDGET (1024 * 1024)
+
+/* The proxy hop's acceleration (sluiced --proxy-accelerate; sockops cfg_accel_proxy). */
+enum sl_accel_proxy_mode {
+	SL_ACCEL_PROXY_OFF = 0,
+	SL_ACCEL_PROXY_REQUEST = 1, /* client to proxy only */
+	SL_ACCEL_PROXY_BOTH = 2,
 };
 
 /* sl_sockhash key: a TCP socket as it sees itself. The peer's key is the same with
@@ -506,6 +525,8 @@ enum sl_stat {
 	SL_STAT_L7_STEERED, /* connect() to an L7 frontend sent to the node proxy */
 	SL_STAT_ORIG_DST_ANSWERED, /* getsockopt(SO_ORIGINAL_DST) answered from sl_orig_dst */
 	SL_STAT_PROXY_PORT_REFUSED, /* connect() by a workload to the proxy's own ports */
+	SL_STAT_PROXY_SOCK_ADDED, /* sockops: a proxy hop socket entered a sockhash */
+	SL_STAT_MSG_BUDGET_SPENT, /* sk_msg: a connection's redirect budget spent: TCP from here */
 	SL_STAT__MAX,
 };
 

@@ -56,6 +56,11 @@ void sl_cmd_status(struct sl_agent *a, struct sl_request *r)
 		dp->feat.set_retval ? "yes" : "no", dp->feat.set_retval ? "ECONNREFUSED" : "EPERM",
 		dp->feat.bpf_stats ? "on" : "off");
 	sl_buf_printf(&r->out, "acceleration: %s\n", dp->accel_why ? dp->accel_why : "off");
+	if (a->proxy.port)
+		sl_buf_printf(&r->out, "proxy hop acceleration: %s\n",
+			      dp->accel_proxy == SL_ACCEL_PROXY_BOTH	  ? "both directions"
+			      : dp->accel_proxy == SL_ACCEL_PROXY_REQUEST ? "client to proxy"
+									  : "off");
 	sl_buf_printf(&r->out, "programs:\n  %-13s %-8s %-8s %-18s %s\n", "HOOK", "PROG-ID",
 		      "LINK-ID", "PROGRAM", "ATTACHED-HERE");
 	for (int h = 0; h < SL_HOOK__MAX; h++) {

@@ -73,6 +73,8 @@ static const char *const stat_names[SL_STAT__MAX] = {
 	[SL_STAT_L7_STEERED] = "l7_steered_to_proxy",
 	[SL_STAT_PROXY_PORT_REFUSED] = "proxy_port_refused",
 	[SL_STAT_ORIG_DST_ANSWERED] = "original_dst_answered",
+	[SL_STAT_PROXY_SOCK_ADDED] = "proxy_hop_sockhash_added",
+	[SL_STAT_MSG_BUDGET_SPENT] = "sk_msg_budget_spent",
 };
 
 const char *sl_hook_name(enum sl_hook h)
@@ -350,6 +352,7 @@ static const struct {
 	{ "sl_sockhash", "--max-udp-flows", 2 },    { "sl_authz", "--max-policy-entries", 4 },
 	{ "sl_podif", "--max-services", 0 },	    { "sl_udp_ct", "--max-udp-flows", 2 },
 	{ "sl_authz_stats", "--max-flow-keys", 3 }, { "sl_orig_dst", "--max-udp-flows", 2 },
+	{ "sl_proxy_socks", "--max-udp-flows", 2 },
 };
 
 static uint32_t size_for(const struct sl_dp_opts *o, int which)
@@ -373,12 +376,16 @@ static void size_maps(struct bpf_object *obj, const struct sl_dp_opts *o)
 	}
 }
 
-/* Attaches (or adopts) the sk_msg program on sl_sockhash through a pinned link, or,
- * with acceleration off, removes a link an earlier agent pinned. */
+/* Attaches (or adopts) the sk_msg program on sl_sockhash through a pinned link when
+ * either kind of acceleration is on, or removes a link an earlier agent pinned. Pod
+ * pairs follow --accelerate (auto: the probe decides); the proxy hop follows
+ * --proxy-accelerate, whatever the probe says: its request direction is read by the
+ * proxy alone, which never splices, and with `both` the user has chosen. */
 static int accel_open(struct sl_datapath *dp, const struct sl_dp_opts *o,
 		      const struct bpf_object_open_opts *oopts)
 {
 	char path[PATH_MAX + 32], probe_why[160];
+	bool pods = o->accelerate != SL_ACCEL_OFF;
 	struct bpf_link *link;
 	int fd, err;
 
@@ -387,11 +394,12 @@ static int accel_open(struct sl_datapath *dp, const struct sl_dp_opts *o,
 		snprintf(dp->accel_why_buf, sizeof(dp->accel_why_buf),
 			 "off (auto: %s; --accelerate=on forces it)", probe_why);
 		pr_info("same-node acceleration %s", dp->accel_why_buf);
+		pods = false;
 	}
-	if (o->accelerate == SL_ACCEL_OFF || dp->accel_why_buf[0]) {
+	dp->accel_why = dp->accel_why_buf[0] ? dp->accel_why_buf : "off (--accelerate=off)";
+	if (!pods && o->accel_proxy == SL_ACCEL_PROXY_OFF) {
 		if (!access(path, F_OK) && unlink(path))
 			pr_warn("removing %s: %s", path, strerror(errno));
-		dp->accel_why = dp->accel_why_buf[0] ? dp->accel_why_buf : "off (--accelerate=off)";
 		return 0;
 	}
 	dp->msg = sk_msg_bpf__open_opts(oopts);
@@ -419,9 +427,12 @@ static int accel_open(struct sl_datapath *dp, const struct sl_dp_opts *o,
 		if (!err) {
 			bpf_link__disconnect(link);
 			dp->msg_link = link;
-			dp->accelerating = true;
-			dp->accel_why = o->accelerate == SL_ACCEL_ON ? "on (--accelerate=on)"
-								     : "on (auto: supported)";
+			dp->accelerating = pods;
+			dp->accel_proxy = o->accel_proxy;
+			if (pods)
+				dp->accel_why = o->accelerate == SL_ACCEL_ON
+							? "on (--accelerate=on)"
+							: "on (auto: supported)";
 			return 0;
 		}
 		if (link)
@@ -433,7 +444,8 @@ static int accel_open(struct sl_datapath *dp, const struct sl_dp_opts *o,
 		pr_err("--accelerate=on: cannot attach sk_msg to the sockhash: %s", strerror(-err));
 		return err;
 	}
-	pr_warn("same-node acceleration off: this kernel cannot attach sk_msg through a link (%s)",
+	pr_warn("acceleration off (same-node and proxy hop): this kernel cannot attach sk_msg "
+		"through a link (%s)",
 		strerror(-err));
 	dp->accel_why = "off (auto: kernel lacks sockmap links)";
 	return 0;
@@ -501,6 +513,7 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 	size_maps(dp->sockops->obj, o);
 	dp->sockops->rodata->cfg_telemetry = o->telemetry;
 	dp->sockops->rodata->cfg_accelerate = dp->accelerating;
+	dp->sockops->rodata->cfg_accel_proxy = dp->accel_proxy;
 	err = sockops_bpf__load(dp->sockops);
 	if (err) {
 		pr_err("loading the sockops program: %s", strerror(-err));

@@ -58,6 +58,7 @@ struct sl_dp_opts {
 	uint32_t max_services, max_backends, max_udp_flows, max_flow_keys, max_policy_entries;
 	bool telemetry; /* count flows and emit flow events */
 	enum sl_accel_mode accelerate;
+	enum sl_accel_proxy_mode accel_proxy; /* --proxy-accelerate (off without a proxy) */
 };
 
 struct sl_datapath {
@@ -66,7 +67,8 @@ struct sl_datapath {
 	struct skb_count_bpf *skb;
 	struct sk_msg_bpf *msg; /* NULL when acceleration is off */
 	struct bpf_link *msg_link; /* sk_msg on sl_sockhash (pinned link_sk_msg) */
-	bool accelerating;
+	bool accelerating; /* same-node pod pairs */
+	enum sl_accel_proxy_mode accel_proxy; /* the proxy hop, as loaded */
 	const char *accel_why; /* whether and why acceleration is on, for status */
 	char accel_why_buf[256];
 	struct sock_destroy_bpf *destroy; /* NULL without sock_destroy support */

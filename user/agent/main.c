@@ -76,6 +76,14 @@ static void usage(FILE *f)
 		"                         judged them by every policy; default: the --proxy-addr\n"
 		"                         and --proxy-addr6 addresses; empty: none; with more\n"
 		"                         nodes, every node's proxy address, e.g. the node CIDR)\n"
+		"  --proxy-accelerate request|both|off\n"
+		"                         the hop between a workload and the proxy through sockhash\n"
+		"                         + sk_msg, skipping the TCP/IP stack: request (default):\n"
+		"                         what clients send goes straight to the proxy's socket\n"
+		"                         (the proxy must read with recv/read, not splice: true of\n"
+		"                         sluice-proxy and Envoy); both: the proxy's responses too\n"
+		"                         (a client reading with splice(2) would then hang on this\n"
+		"                         kernel, see --accelerate's probe)\n"
 		"  --telemetry on|off     count flows and keep flow events (default on)\n"
 		"  --accelerate auto|on|off\n"
 		"                         same-node pod-to-pod TCP through sockhash + sk_msg,\n"
@@ -414,6 +422,7 @@ int main(int argc, char **argv)
 		{ "proxy-sources", required_argument, NULL, 'Q' },
 		{ "telemetry", required_argument, NULL, 'T' },
 		{ "accelerate", required_argument, NULL, 'A' },
+		{ "proxy-accelerate", required_argument, NULL, 'a' },
 		{ "flow-key-retention", required_argument, NULL, 'R' },
 		{ "metrics-addr", required_argument, NULL, 'M' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -442,6 +451,7 @@ int main(int argc, char **argv)
 	};
 	bool do_cleanup = false;
 	uint16_t admin_port = 15000;
+	enum sl_accel_proxy_mode accel_proxy = SL_ACCEL_PROXY_REQUEST;
 	enum sl_log_level lvl;
 	int c, err;
 
@@ -557,6 +567,19 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'a':
+			if (!strcmp(optarg, "request"))
+				accel_proxy = SL_ACCEL_PROXY_REQUEST;
+			else if (!strcmp(optarg, "both"))
+				accel_proxy = SL_ACCEL_PROXY_BOTH;
+			else if (!strcmp(optarg, "off"))
+				accel_proxy = SL_ACCEL_PROXY_OFF;
+			else {
+				pr_err("--proxy-accelerate: '%s' is not request, both or off",
+				       optarg);
+				return 2;
+			}
+			break;
 		case 'M':
 			a.metrics_addr = *optarg ? optarg : NULL;
 			break;
@@ -602,6 +625,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	a.started = time(NULL);
+	a.dpo.accel_proxy = a.proxy.port ? accel_proxy : SL_ACCEL_PROXY_OFF;
 
 	err = lock_state_dir(&a);
 	if (err)
