@@ -79,7 +79,7 @@ $(OUT)/bin/sluicectl: $(CTL_OBJS) $(LIB)
 
 $(OUT)/bin/sluice-proxy: $(PROXY_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LIB) -lpthread
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_LIB) -luring -lpthread
 
 $(OUT)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
@@ -91,7 +91,7 @@ AGENT_LIB_OBJS := $(filter-out $(OUT)/obj/user/agent/main.o,$(AGENT_OBJS))
 PROXY_LIB_OBJS := $(filter-out $(OUT)/obj/user/proxy/main.o,$(PROXY_OBJS))
 $(OUT)/tests/%: tests/unit/%.c $(AGENT_LIB_OBJS) $(PROXY_LIB_OBJS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_AGENT) -lcmocka -lpthread
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_AGENT) -lcmocka -luring -lpthread
 
 # Fuzz targets: the library rebuilt with clang, libFuzzer, ASan and UBSan.
 FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -192,6 +192,15 @@ t_begin "IPv6: the same over the IPv6 VIP"
 out=$(curl_pod -g "http://[$WEB6]/id")
 assert_eq "$out" "id=b2" && t_pass
 
+t_begin "the proxy's writes went out through io_uring, a batch per event loop round"
+wb=$(stat_of writes_batched)
+nb=$(stat_of write_batches)
+if [ "${wb:-0}" -ge 2 ] && [ "${nb:-0}" -ge 1 ] && [ "$wb" -ge "$nb" ]; then
+	t_pass
+else
+	t_fail "writes_batched=$wb write_batches=$nb"
+fi
+
 t_begin "IPv4-mapped IPv6 client: the same, the proxy learns the IPv4 VIP"
 out=$(tb exec node1-p1 -- "$PY" - "$WEB4" <<'EOF' 2>&1
 import socket, sys

@@ -171,6 +171,9 @@ struct px_conn {
 	struct px_conn *pnext, *pprev; /* the destination's waiting list */
 	struct px_conn *kick_next; /* w->kicked */
 	bool kick_listed; /* on w->kicked */
+	struct px_conn *flush_next[2]; /* w->flushq[], upstream writes [0], client [1] */
+	bool flush_listed[2]; /* on w->flushq[] */
+	int write_err[2]; /* -errno of a failed batched write, for up_write()/down_write() */
 	enum sl_http_method method;
 	unsigned int version; /* of the request */
 	unsigned int status; /* sent downstream (final), 0: none */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "proxy/batch_io.h"
 #include "proxy/access_log.h"
 #include "proxy/authz_http.h"
 #include "proxy/conn.h"
@@ -126,21 +127,43 @@ static void release_bufs(struct px_conn *c)
 	c->dh = (struct px_obuf){ 0 };
 }
 
+/* o[off, len) then b[head, out) as iov (o may be NULL); returns how many pieces. */
+static int out_iov(struct px_obuf *o, struct px_ibuf *b, struct iovec iov[2])
+{
+	int n = 0;
+
+	if (o && !obuf_empty(o))
+		iov[n++] = (struct iovec){ o->p + o->off, o->len - o->off };
+	if (b->out > b->head)
+		iov[n++] = (struct iovec){ b->p + b->head, b->out - b->head };
+	return n;
+}
+
+/* Accounts w bytes of out_iov()'s pieces as written. */
+static void out_advance(struct px_obuf *o, struct px_ibuf *b, size_t w)
+{
+	size_t ho = o ? o->len - o->off : 0;
+
+	if (w <= ho) {
+		o->off += w;
+	} else {
+		if (o)
+			o->off = o->len;
+		b->head += w - ho;
+	}
+}
+
 /* Writes o[off, len) then b[head, out) to fd. Returns bytes written, 0 when there was
  * nothing to write or the socket is full (*ready cleared), or -errno. */
 static ssize_t flush_to(int fd, struct px_obuf *o, struct px_ibuf *b, bool *ready)
 {
 	struct iovec iov[2];
-	int n = 0;
+	int n;
 	ssize_t w;
-	size_t ho;
 
 	if (!*ready)
 		return 0;
-	if (o && !obuf_empty(o))
-		iov[n++] = (struct iovec){ o->p + o->off, o->len - o->off };
-	if (b->out > b->head)
-		iov[n++] = (struct iovec){ b->p + b->head, b->out - b->head };
+	n = out_iov(o, b, iov);
 	if (!n)
 		return 0;
 	w = writev(fd, iov, n);
@@ -151,14 +174,7 @@ static ssize_t flush_to(int fd, struct px_obuf *o, struct px_ibuf *b, bool *read
 		}
 		return errno == EINTR ? 0 : -errno;
 	}
-	ho = o ? o->len - o->off : 0;
-	if ((size_t)w <= ho) {
-		o->off += (size_t)w;
-	} else {
-		if (o)
-			o->off = o->len;
-		b->head += (size_t)w - ho;
-	}
+	out_advance(o, b, (size_t)w);
 	return w;
 }
 
@@ -977,6 +993,27 @@ static int connect_step(struct px_conn *c)
 	return 1;
 }
 
+/* Whether a write of c waits for the end of the round: while the round's events run,
+ * connections with bytes to send are listed on w->flushq instead, and px_conn_flush()
+ * sends them all after the last event. The reads of a round then come before its
+ * writes, as in HAProxy's loop: a peer woken by one write (the load generator or a
+ * client on this CPU) does not preempt the proxy between every read and write, and
+ * finds all its responses at once when it runs. Requests go upstream before
+ * responses go to clients, so that servers on other CPUs start on them first. */
+static bool write_deferred(struct px_conn *c, int client)
+{
+	struct px_worker *w = c->w;
+
+	if (!w->defer_writes)
+		return false;
+	if (!c->flush_listed[client]) {
+		c->flush_listed[client] = true;
+		c->flush_next[client] = w->flushq[client];
+		w->flushq[client] = c;
+	}
+	return true;
+}
+
 /* Sends the rewritten request head, then the body bytes ready in ib. */
 static int up_write(struct px_conn *c)
 {
@@ -985,7 +1022,15 @@ static int up_write(struct px_conn *c)
 
 	if (!up || !up->connected || up->wr_failed || c->rs == PX_RS_LOCAL)
 		return 0;
-	n = flush_to(up->ev.fd, &c->uh, &c->ib, &up->wr);
+	if (c->write_err[0]) {
+		n = c->write_err[0]; /* px_conn_flush()'s batched write failed */
+		c->write_err[0] = 0;
+	} else {
+		if (up->wr && (!obuf_empty(&c->uh) || c->ib.out > c->ib.head) &&
+		    write_deferred(c, 0))
+			return 0;
+		n = flush_to(up->ev.fd, &c->uh, &c->ib, &up->wr);
+	}
 	if (n < 0) {
 		/* The server stopped reading: it may have answered (a 413, say) and
 		 * closed. What it sent is read before anything is decided; the rest of
@@ -1256,7 +1301,17 @@ static int down_read(struct px_conn *c)
 /* Sends the heads in dh, then the body bytes ready in rb, to the client. */
 static int down_write(struct px_conn *c)
 {
-	ssize_t n = flush_to(c->ev.fd, &c->dh, &c->rb, &c->wr);
+	ssize_t n;
+
+	if (c->write_err[1]) {
+		n = c->write_err[1]; /* px_conn_flush()'s batched write failed */
+		c->write_err[1] = 0;
+	} else {
+		if (c->wr && (!obuf_empty(&c->dh) || c->rb.out > c->rb.head) &&
+		    write_deferred(c, 1))
+			return 0;
+		n = flush_to(c->ev.fd, &c->dh, &c->rb, &c->wr);
+	}
 
 	if (n < 0) {
 		pr_debug("%s: write: %s", c->peer_text, strerror((int)-n));
@@ -1562,6 +1617,119 @@ int px_conn_accept(struct px_worker *w, int fd)
 	}
 	conn_run(c);
 	return 0;
+}
+
+/* The socket, buffers and readiness of c's write `which` (0: the request upstream,
+ * 1: the response to the client); false when that side has nowhere to write (set
+ * only then). */
+static bool write_side(struct px_conn *c, int which, int *fd, struct px_obuf **o,
+		       struct px_ibuf **b, bool **ready)
+{
+	struct px_up *up = c->up;
+
+	if (which == 0) {
+		if (!up || !up->connected || up->wr_failed || c->rs == PX_RS_LOCAL)
+			return false;
+		*fd = up->ev.fd;
+		*o = &c->uh;
+		*b = &c->ib;
+		*ready = &up->wr;
+	} else {
+		*fd = c->ev.fd;
+		*o = &c->dh;
+		*b = &c->rb;
+		*ready = &c->wr;
+	}
+	return true;
+}
+
+/* write_side(), when it has bytes to send and the socket room. */
+static bool write_target(struct px_conn *c, int which, int *fd, struct px_obuf **o,
+			 struct px_ibuf **b, bool **ready)
+{
+	return write_side(c, which, fd, o, b, ready) && **ready &&
+	       (!obuf_empty(*o) || (*b)->out > (*b)->head);
+}
+
+/* Sends what is queued in w->batch and applies each result as flush_to() would;
+ * an error is kept for up_write()/down_write() to act on. */
+static void batch_apply(struct px_worker *w)
+{
+	if (!w->batch.n)
+		return;
+	px_stat_inc(&w->stats, PX_ST_WRITE_BATCHES);
+	px_stat_add(&w->stats, PX_ST_WRITES_BATCHED, w->batch.n);
+	px_batch_send(&w->batch);
+	for (unsigned int i = 0; i < w->batch.n; i++) {
+		struct px_batch_op *op = &w->batch.ops[i];
+		struct px_conn *c = op->owner;
+		struct px_obuf *o;
+		struct px_ibuf *b;
+		bool *ready;
+		int fd;
+
+		/* unchanged since it was queued: nothing ran in between */
+		if (!write_side(c, op->which, &fd, &o, &b, &ready))
+			continue;
+		if (op->res >= 0)
+			out_advance(o, b, (size_t)op->res);
+		else if (op->res == -EAGAIN || op->res == -EWOULDBLOCK)
+			*ready = false;
+		else if (op->res != -EINTR && op->res != PX_BATCH_NOT_SENT)
+			c->write_err[op->which] = op->res;
+	}
+	px_batch_reset(&w->batch);
+}
+
+/* The writes of the connections on `list` (in order) through w->batch. */
+static void flush_batched(struct px_worker *w, struct px_conn *list, int which)
+{
+	for (struct px_conn *c = list; c; c = c->flush_next[which]) {
+		struct px_batch_op *op;
+		struct px_obuf *o;
+		struct px_ibuf *b;
+		bool *ready;
+		int fd;
+
+		if (c->dead || !write_target(c, which, &fd, &o, &b, &ready))
+			continue;
+		op = px_batch_next(&w->batch);
+		if (!op) {
+			batch_apply(w);
+			op = px_batch_next(&w->batch);
+			if (!op)
+				return; /* batching just stopped: conn_run() writes them */
+		}
+		op->fd = fd;
+		op->msg.msg_iovlen = (size_t)out_iov(o, b, op->iov);
+		op->owner = c;
+		op->which = which;
+	}
+	batch_apply(w);
+}
+
+void px_conn_flush(struct px_worker *w)
+{
+	w->defer_writes = false;
+	for (int q = 0; q < 2; q++) {
+		struct px_conn *c, *list = NULL;
+
+		/* in the order the connections were listed */
+		while ((c = w->flushq[q])) {
+			w->flushq[q] = c->flush_next[q];
+			c->flush_next[q] = list;
+			list = c;
+		}
+		if (w->batch.on)
+			flush_batched(w, list, q);
+		while ((c = list)) {
+			list = c->flush_next[q];
+			c->flush_next[q] = NULL;
+			c->flush_listed[q] = false;
+			if (!c->dead)
+				conn_run(c);
+		}
+	}
 }
 
 void px_conn_reap(struct px_worker *w)

@@ -33,6 +33,10 @@ void px_conn_abort(struct px_conn *c);
  * otherwise its exchange finishes and its response says "Connection: close". */
 void px_conn_drain(struct px_conn *c);
 
+/* Makes the writes the round's events left on w->flushq (write_deferred() in conn.c),
+ * each connection going on from there; ends the round's deferral. */
+void px_conn_flush(struct px_worker *w);
+
 /* Resumes the requests handed a destination slot (w->kicked), then frees the
  * connections closed in this round (w->dead_conns). */
 void px_conn_reap(struct px_worker *w);

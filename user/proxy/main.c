@@ -97,6 +97,9 @@ static void usage(FILE *f)
 		"  --connect-timeout DUR  upstream connection establishment (5s)\n"
 		"  --drain-timeout DUR    on SIGTERM, how long exchanges in flight may take (5s)\n"
 		"                         DUR: a number with ms or s (s when bare)\n"
+		"  --io-uring auto|off    auto (default): the writes of each event loop round go\n"
+		"                         out in one io_uring_enter() where io_uring is allowed\n"
+		"                         (else, as with off, one writev() each)\n"
 		"  --max-head-bytes N     request or response head, field lines included (%u)\n"
 		"  --max-uri-bytes N      request-target (%u)\n"
 		"  --max-fields N         field lines of a head or trailer section (%u)\n"
@@ -360,6 +363,7 @@ int main(int argc, char **argv)
 		{ "idle-timeout", required_argument, NULL, 'I' },
 		{ "connect-timeout", required_argument, NULL, 'C' },
 		{ "drain-timeout", required_argument, NULL, 'W' },
+		{ "io-uring", required_argument, NULL, 'U' },
 		{ "max-head-bytes", required_argument, NULL, 'm' },
 		{ "max-uri-bytes", required_argument, NULL, 'u' },
 		{ "max-fields", required_argument, NULL, 'f' },
@@ -495,6 +499,13 @@ int main(int argc, char **argv)
 		case 'W':
 			if (parse_duration("--drain-timeout", optarg, &cfg->drain_timeout_ms))
 				return 2;
+			break;
+		case 'U':
+			if (strcmp(optarg, "auto") && strcmp(optarg, "off")) {
+				pr_err("--io-uring: '%s' is not auto or off", optarg);
+				return 2;
+			}
+			cfg->no_io_uring = !strcmp(optarg, "off");
 			break;
 		case 'm':
 			if (parse_size("--max-head-bytes", optarg, 256, 1u << 20,

@@ -61,6 +61,8 @@ enum px_stat {
 	PX_ST_US_RQ_RETRY_OVERFLOW, /* retries not made: over the destination's maxRetries */
 	PX_ST_US_RQ_RETRY_BACKOFF, /* retries that waited for a backoff first */
 	PX_ST_US_CX_MAX_DURATION, /* connections not reused: past maxConnectionDuration */
+	PX_ST_WRITES_BATCHED, /* socket writes sent through io_uring (batch_io.c) */
+	PX_ST_WRITE_BATCHES, /* io_uring_enter() calls that sent them */
 	PX_ST__COUNT,
 };
 

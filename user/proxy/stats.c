@@ -48,6 +48,8 @@ static const char *const names[PX_ST__COUNT] = {
 	[PX_ST_US_RQ_RETRY_OVERFLOW] = "upstream_rq_retry_overflow",
 	[PX_ST_US_RQ_RETRY_BACKOFF] = "upstream_rq_retry_backoff",
 	[PX_ST_US_CX_MAX_DURATION] = "upstream_cx_max_duration_reached",
+	[PX_ST_WRITES_BATCHED] = "writes_batched",
+	[PX_ST_WRITE_BATCHES] = "write_batches",
 };
 
 /* Same order as enum px_flag's bits. */

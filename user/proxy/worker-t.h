@@ -27,6 +27,7 @@
 #include "common/htab.h"
 #include "model/objects-t.h"
 #include "proxy/access_log.h"
+#include "proxy/batch_io-t.h"
 #include "proxy/http1-t.h"
 #include "proxy/names.h"
 #include "proxy/rq_metrics-t.h"
@@ -74,6 +75,7 @@ struct px_config {
 	struct sl_ip fallback_dst;
 	uint16_t fallback_port;
 	bool has_fallback;
+	bool no_io_uring; /* --io-uring off: every write its own system call */
 	int access_log_fd; /* -1: none */
 	enum px_log_format log_format;
 	unsigned int max_request_series; /* per worker */
@@ -135,6 +137,12 @@ struct px_worker {
 	/* uint32_t pool_id -> struct px_dpool * (conn_limit.h) */
 	struct sl_htab dpools;
 	struct px_conn *kicked; /* handed a slot while waiting: resumed before the reap */
+	/* While a round's events run, connections wait here with their writes, which
+	 * px_conn_flush() makes once all of them ran (defer_writes set meanwhile): [0]
+	 * with a request for upstream, [1] with a response for their client. */
+	struct px_conn *flushq[2];
+	bool defer_writes;
+	struct px_batch batch; /* made by the worker's thread: io_uring rings are per task */
 	uint64_t round; /* epoll_wait() calls so far */
 	int64_t now_ms; /* CLOCK_MONOTONIC, once per round */
 	int64_t wall_ms; /* CLOCK_REALTIME */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "proxy/batch_io.h"
 #include "proxy/conn.h"
 #include "proxy/snapshot.h"
 #include "proxy/stats.h"
@@ -327,6 +328,7 @@ static void *worker_main(void *arg)
 	struct epoll_event evs[256];
 	int64_t last_tick = 0, last_sweep = 0;
 
+	px_batch_init(&w->batch, w->id, w->cfg->no_io_uring);
 	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
 		int n = epoll_wait(w->epfd, evs, 256, PX_TICK_MS);
 
@@ -334,8 +336,10 @@ static void *worker_main(void *arg)
 		w->now_ms = clock_ms(CLOCK_MONOTONIC);
 		w->wall_ms = clock_ms(CLOCK_REALTIME);
 		idle_first(w, evs, n);
+		w->defer_writes = true;
 		for (int i = 0; i < n; i++)
 			dispatch(w, &evs[i]);
+		px_conn_flush(w);
 		/* Freed only now: a later event of this round may still name them. */
 		px_conn_reap(w);
 		px_up_reap(w);
@@ -376,6 +380,7 @@ static void *worker_main(void *arg)
 	px_pools_free(w);
 	px_ep_states_free(w);
 	px_slots_free(w);
+	px_batch_free(&w->batch);
 	if (w->loglen)
 		log_flush(w);
 	return NULL;
