@@ -234,6 +234,38 @@ probe() {
 
 # --- sluice-proxy on node1 (the L7 suites) ---
 
+# l7_svc NAME VIP PODS...: a Service on port 80 (target 8080), its endpoints, and a
+# VirtualService with one http route to it (which makes the agent steer it to the
+# proxy); ROUTE_EXTRA is added to the route (indented four).
+l7_svc() {
+	local name=$1 vip=$2
+	shift 2
+	cat <<EOT
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $name, namespace: default}
+spec:
+  clusterIP: $vip
+  ports: [{name: http, port: 80, targetPort: 8080}]
+---
+EOT
+	tb endpointslice --service "default/$name" --port http:8080/TCP "$@"
+	cat <<EOT
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: $name, namespace: default}
+spec:
+  hosts: [$name]
+  http:
+  - name: $name
+    route: [{destination: {host: $name}}]
+${ROUTE_EXTRA:-}
+EOT
+	ROUTE_EXTRA=
+}
+
 # proxy_env: after tb_env, NODE_NS (node1's network namespace) and PROXY_CG (a cgroup
 # of its own below node1's, made here: what the agent gets as --proxy-cgroup).
 proxy_env() {

@@ -72,29 +72,8 @@ curl_pod() { tb exec node1-p1 -- curl -s --max-time 20 "$@" 2>&1; }
 
 {
 	tb pods
-	for s in web:$WEB:node1-p2 hold:$HOLD:node1-p3; do
-		IFS=: read -r name vip pod <<<"$s"
-		cat <<EOT
----
-apiVersion: v1
-kind: Service
-metadata: {name: $name, namespace: default}
-spec:
-  clusterIP: $vip
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: $name, namespace: default}
-spec:
-  hosts: [$name]
-  http:
-  - route:
-    - destination: {host: $name}
----
-EOT
-		tb endpointslice --service "default/$name" --port http:8080/TCP "$pod"
-	done
+	l7_svc web "$WEB" node1-p2
+	l7_svc hold "$HOLD" node1-p3
 } >"$T_TMP/cluster.yaml"
 
 tb_bg node1-p2 "$T_TMP/b2.log" -- "$PY" "$BACKEND" --id b2 --port 8080

@@ -52,38 +52,6 @@ tb agent node1 start -- --proxy-addr "$TB_NODE_node1_IP4:15001" --proxy-cgroup "
 	exit 1
 }
 
-# svc NAME VIP PODS...: a Service on port 80 (target 8080), its endpoints, and a
-# VirtualService with one http route to it (which makes the agent steer it to the
-# proxy); ROUTE_EXTRA is added to the route (indented four).
-svc() {
-	local name=$1 vip=$2
-	shift 2
-	cat <<EOT
----
-apiVersion: v1
-kind: Service
-metadata: {name: $name, namespace: default}
-spec:
-  clusterIP: $vip
-  ports: [{name: http, port: 80, targetPort: 8080}]
----
-EOT
-	tb endpointslice --service "default/$name" --port http:8080/TCP "$@"
-	cat <<EOT
----
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata: {name: $name, namespace: default}
-spec:
-  hosts: [$name]
-  http:
-  - name: $name
-    route: [{destination: {host: $name}}]
-${ROUTE_EXTRA:-}
-EOT
-	ROUTE_EXTRA=
-}
-
 # dr NAME POLICY: a DestinationRule for NAME with trafficPolicy POLICY (flow style).
 dr() {
 	printf -- '---\napiVersion: networking.istio.io/v1\nkind: DestinationRule\n'
@@ -92,19 +60,19 @@ dr() {
 
 {
 	tb pods
-	svc lim $LIM node1-p2
+	l7_svc lim $LIM node1-p2
 	dr lim '{connectionPool: {http: {http2MaxRequests: 2}}}'
 	ROUTE_EXTRA='    retries: {attempts: 2, retryOn: 5xx}'
-	svc rty $RTY node1-p3 node1-p4
+	l7_svc rty $RTY node1-p3 node1-p4
 	dr rty '{loadBalancer: {simple: ROUND_ROBIN}, connectionPool: {http: {maxRetries: 1}}}'
 	ROUTE_EXTRA='    retries: {attempts: 3, retryOn: 5xx, backoff: 100ms}'
-	svc bko $BKO node1-p5
-	svc ka $KA node1-p2
+	l7_svc bko $BKO node1-p5
+	l7_svc ka $KA node1-p2
 	dr ka '{connectionPool: {tcp: {maxConnectionDuration: 1s, tcpKeepalive: {time: 7s, interval: 3s, probes: 4}}}}'
 	ROUTE_EXTRA='    rewrite: {uriRegexRewrite: {match: "^/service/([^/]+)(/.*)$", rewrite: "\\2/instance/\\1"}}'
-	svc rw $RW node1-p2
+	l7_svc rw $RW node1-p2
 	ROUTE_EXTRA='    corsPolicy: {allowOrigins: [{exact: "http://app.example"}, {regex: "https://[a-z]+\\.example"}], allowMethods: [GET, POST], allowHeaders: [x-token], exposeHeaders: [x-total], maxAge: 10m, allowCredentials: true}'
-	svc cors $CORS node1-p2
+	l7_svc cors $CORS node1-p2
 } >"$T_TMP/cluster.yaml"
 
 t_begin "the agent and the proxy take the pool, retry and rewrite settings (nothing refused)"

@@ -1014,6 +1014,59 @@ static bool write_deferred(struct px_conn *c, int client)
 	return true;
 }
 
+/* The socket, buffers and readiness of c's write `which` (0: the request upstream,
+ * 1: the response to the client); false when that side has nowhere to write (set
+ * only then). */
+static bool write_side(struct px_conn *c, int which, int *fd, struct px_obuf **o,
+		       struct px_ibuf **b, bool **ready)
+{
+	struct px_up *up = c->up;
+
+	if (which == 0) {
+		if (!up || !up->connected || up->wr_failed || c->rs == PX_RS_LOCAL)
+			return false;
+		*fd = up->ev.fd;
+		*o = &c->uh;
+		*b = &c->ib;
+		*ready = &up->wr;
+	} else {
+		*fd = c->ev.fd;
+		*o = &c->dh;
+		*b = &c->rb;
+		*ready = &c->wr;
+	}
+	return true;
+}
+
+/* write_side(), when it has bytes to send and the socket room. */
+static bool write_target(struct px_conn *c, int which, int *fd, struct px_obuf **o,
+			 struct px_ibuf **b, bool **ready)
+{
+	return write_side(c, which, fd, o, b, ready) && **ready &&
+	       (!obuf_empty(*o) || (*b)->out > (*b)->head);
+}
+
+/* c's write `which` (write_side()): a failed batched write's error, else nothing
+ * while the round's events run (c is listed for px_conn_flush()), else flush_to(). */
+static ssize_t side_write(struct px_conn *c, int which)
+{
+	struct px_obuf *o;
+	struct px_ibuf *b;
+	bool *ready;
+	ssize_t n = c->write_err[which];
+	int fd;
+
+	if (n) {
+		c->write_err[which] = 0; /* px_conn_flush()'s batched write failed */
+		return n;
+	}
+	if (!write_side(c, which, &fd, &o, &b, &ready))
+		return 0;
+	if (*ready && (!obuf_empty(o) || b->out > b->head) && write_deferred(c, which))
+		return 0;
+	return flush_to(fd, o, b, ready);
+}
+
 /* Sends the rewritten request head, then the body bytes ready in ib. */
 static int up_write(struct px_conn *c)
 {
@@ -1022,15 +1075,7 @@ static int up_write(struct px_conn *c)
 
 	if (!up || !up->connected || up->wr_failed || c->rs == PX_RS_LOCAL)
 		return 0;
-	if (c->write_err[0]) {
-		n = c->write_err[0]; /* px_conn_flush()'s batched write failed */
-		c->write_err[0] = 0;
-	} else {
-		if (up->wr && (!obuf_empty(&c->uh) || c->ib.out > c->ib.head) &&
-		    write_deferred(c, 0))
-			return 0;
-		n = flush_to(up->ev.fd, &c->uh, &c->ib, &up->wr);
-	}
+	n = side_write(c, 0);
 	if (n < 0) {
 		/* The server stopped reading: it may have answered (a 413, say) and
 		 * closed. What it sent is read before anything is decided; the rest of
@@ -1301,17 +1346,7 @@ static int down_read(struct px_conn *c)
 /* Sends the heads in dh, then the body bytes ready in rb, to the client. */
 static int down_write(struct px_conn *c)
 {
-	ssize_t n;
-
-	if (c->write_err[1]) {
-		n = c->write_err[1]; /* px_conn_flush()'s batched write failed */
-		c->write_err[1] = 0;
-	} else {
-		if (c->wr && (!obuf_empty(&c->dh) || c->rb.out > c->rb.head) &&
-		    write_deferred(c, 1))
-			return 0;
-		n = flush_to(c->ev.fd, &c->dh, &c->rb, &c->wr);
-	}
+	ssize_t n = side_write(c, 1);
 
 	if (n < 0) {
 		pr_debug("%s: write: %s", c->peer_text, strerror((int)-n));
@@ -1617,38 +1652,6 @@ int px_conn_accept(struct px_worker *w, int fd)
 	}
 	conn_run(c);
 	return 0;
-}
-
-/* The socket, buffers and readiness of c's write `which` (0: the request upstream,
- * 1: the response to the client); false when that side has nowhere to write (set
- * only then). */
-static bool write_side(struct px_conn *c, int which, int *fd, struct px_obuf **o,
-		       struct px_ibuf **b, bool **ready)
-{
-	struct px_up *up = c->up;
-
-	if (which == 0) {
-		if (!up || !up->connected || up->wr_failed || c->rs == PX_RS_LOCAL)
-			return false;
-		*fd = up->ev.fd;
-		*o = &c->uh;
-		*b = &c->ib;
-		*ready = &up->wr;
-	} else {
-		*fd = c->ev.fd;
-		*o = &c->dh;
-		*b = &c->rb;
-		*ready = &c->wr;
-	}
-	return true;
-}
-
-/* write_side(), when it has bytes to send and the socket room. */
-static bool write_target(struct px_conn *c, int which, int *fd, struct px_obuf **o,
-			 struct px_ibuf **b, bool **ready)
-{
-	return write_side(c, which, fd, o, b, ready) && **ready &&
-	       (!obuf_empty(*o) || (*b)->out > (*b)->head);
 }
 
 /* Sends what is queued in w->batch and applies each result as flush_to() would;
