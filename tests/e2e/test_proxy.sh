@@ -341,6 +341,29 @@ t_begin "chunked download (3 MB) arrives byte-exact"
 out=$(tb exec node1-p1 -- sh -c "curl -s --max-time 20 http://$WEB4/download?n=3000000 | sha256sum")
 assert_eq "${out:0:64}" "$DOWN_SHA" && t_pass
 
+t_begin "a client that resets mid-download: the exchange ends DC, the proxy serves on"
+dc0=$(stat_of response_flag_DC)
+out=$(tb exec node1-p1 -- "$PY" - "$WEB4" <<'EOF' 2>&1
+import socket, struct, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=10)
+s.sendall(b"GET /download?n=50000000 HTTP/1.1\r\nHost: web\r\n\r\n")
+got = 0
+while got < 200000:
+    got += len(s.recv(65536))
+# SO_LINGER 0: close() sends a reset, the proxy's next writes fail
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+s.close()
+print("reset after", got >= 200000)
+EOF
+)
+# dc_grew: response_flag_DC above what it was before the case
+dc_grew() { [ "$(stat_of response_flag_DC)" -gt "$dc0" ]; }
+if assert_eq "$out" "reset after True" && wait_until 10 dc_grew; then
+	assert_eq "$(curl_pod "http://$WEB4/id")" "id=b2" && t_pass
+else
+	t_ok && t_fail "response_flag_DC stayed $(stat_of response_flag_DC) (was $dc0)"
+fi
+
 t_begin "Expect: 100-continue: the endpoint's 100 reaches the client, then the body goes"
 out=$(curl_pod -v -H "Expect: 100-continue" --data-binary "@$T_TMP/up.bin" "http://$WEB4/upload")
 assert_contains "$out" "< HTTP/1.1 100 Continue" && assert_contains "$out" "sha256=$UP_SHA bytes=3000000" && t_pass
