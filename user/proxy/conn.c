@@ -272,6 +272,12 @@ static void conn_close(struct px_conn *c)
 
 	if (c->dead)
 		return;
+	/* What a deferred write still holds for the client goes out now, as far as the
+	 * socket takes it: undeferred, it would have been written before the step that
+	 * ends the connection (a response cut short still reaches the client up to the
+	 * cut). */
+	if (c->flush_listed[1])
+		flush_to(c->ev.fd, &c->dh, &c->rb, &c->wr);
 	c->dead = true;
 	px_slot_release(w, c);
 	if (c->up) {
