@@ -357,8 +357,23 @@ int sl_h1_parse_head(struct sl_h1_parser *p, const char *buf, size_t len, struct
 			}
 			continue;
 		}
-		if (p->state != H1_START || p->kind != SL_H1_REQUEST)
+		if (p->state != H1_START || p->kind != SL_H1_REQUEST) {
+			const char *cr, *lf;
+			size_t next;
+
+			/* The byte after a CR must be checked on its own (above). */
+			if (c == '\r')
+				continue;
+			/* Field lines and the status line need no look at each byte here
+			 * (end_line() checks them whole): go to the next CR or LF. */
+			cr = memchr(buf + i + 1, '\r', end - i - 1);
+			next = cr ? (size_t)(cr - buf) : end;
+			lf = memchr(buf + i + 1, '\n', next - i - 1);
+			if (lf)
+				next = (size_t)(lf - buf);
+			i = next - 1; /* the loop's i++ lands on it */
 			continue;
+		}
 		/* An over-long request-target is 414 as soon as it is one, not once the
 		 * whole head limit is reached. */
 		if (c == ' ' && p->sp1 == SIZE_MAX)
