@@ -293,6 +293,25 @@ static void t_header_ops(void **state)
 	assert_int_equal(px_head_edit(buf, &len, len + 3, &e), -ENOSPC);
 }
 
+/* Empty operation sets and no rewrite: the head is left as it is (no pass is made);
+ * a Host rewrite alone still edits it. */
+static void t_empty_edit_keeps_the_head(void **state)
+{
+	struct sl_header_ops none = { 0 };
+	struct px_head_edit e = { .ops = { &none, &none } };
+	char buf[64] = "GET /a HTTP/1.1\r\nHost: h\r\n\r\n";
+	size_t len = strlen(buf);
+
+	assert_int_equal(px_head_edit(buf, &len, len, &e), 0);
+	assert_int_equal(len, strlen(buf));
+	assert_string_equal(buf, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+	e.ops[1] = NULL;
+	e.host = S("other");
+	assert_int_equal(px_head_edit(buf, &len, sizeof(buf), &e), 0);
+	buf[len] = '\0';
+	assert_string_equal(buf, "GET /a HTTP/1.1\r\nhost: other\r\n\r\n");
+}
+
 static void t_regex_translation(void **state)
 {
 	char out[256], why[128];
@@ -362,6 +381,7 @@ int main(void)
 		cmocka_unit_test(t_weighted_distribution),
 		cmocka_unit_test(t_redirect_and_rewrite),
 		cmocka_unit_test(t_header_ops),
+		cmocka_unit_test(t_empty_edit_keeps_the_head),
 		cmocka_unit_test(t_regex_translation),
 		cmocka_unit_test(t_refused_by_name),
 		cmocka_unit_test(t_fault_decisions),

@@ -112,13 +112,28 @@ static void pass(const char *src, size_t len, const struct px_head_edit *e,
 	put(o, "\r\n", 2);
 }
 
+/* Whether e would leave every head as it is (a route without rewrite or header
+ * operations, the common case): then no pass is made at all. */
+static bool edit_is_empty(const struct px_head_edit *e)
+{
+	if (e->target.len || e->host.len || e->add_name)
+		return false;
+	for (int k = 0; k < 3 && e->ops[k]; k++)
+		if (e->ops[k]->nset || e->ops[k]->nadd || e->ops[k]->nremove)
+			return false;
+	return true;
+}
+
 int px_head_edit(char *buf, size_t *len, size_t cap, const struct px_head_edit *e)
 {
-	char *tmp = malloc(cap ? cap : 1);
+	char *tmp;
 	struct ed o;
 	size_t cur = *len;
 	int ret = 0;
 
+	if (edit_is_empty(e))
+		return 0;
+	tmp = malloc(cap ? cap : 1);
 	if (!tmp)
 		return -ENOMEM;
 	for (int k = 0; k < 3; k++) {
