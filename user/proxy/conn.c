@@ -999,23 +999,24 @@ static int connect_step(struct px_conn *c)
 	return 1;
 }
 
-/* Whether a write of c waits for the end of the round: while the round's events run,
- * connections with bytes to send are listed on w->flushq instead, and px_conn_flush()
+/* Whether c's write `which` (0: upstream, 1: to the client) waits for the end of the
+ * round: while the round's events run, connections with bytes to send are listed on
+ * w->flushq[which] instead, and px_conn_flush()
  * sends them all after the last event. The reads of a round then come before its
  * writes, as in HAProxy's loop: a peer woken by one write (the load generator or a
  * client on this CPU) does not preempt the proxy between every read and write, and
  * finds all its responses at once when it runs. Requests go upstream before
  * responses go to clients, so that servers on other CPUs start on them first. */
-static bool write_deferred(struct px_conn *c, int client)
+static bool write_deferred(struct px_conn *c, int which)
 {
 	struct px_worker *w = c->w;
 
 	if (!w->defer_writes)
 		return false;
-	if (!c->flush_listed[client]) {
-		c->flush_listed[client] = true;
-		c->flush_next[client] = w->flushq[client];
-		w->flushq[client] = c;
+	if (!c->flush_listed[which]) {
+		c->flush_listed[which] = true;
+		c->flush_next[which] = w->flushq[which];
+		w->flushq[which] = c;
 	}
 	return true;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Worker threads: one epoll loop each (worker-t.h). A round is: wait (at most
- * PX_TICK_MS), dispatch the events, free what was closed, run expired timers, write
- * the access log lines the round produced.
+ * PX_TICK_MS), dispatch the events (their writes wait), make the writes they left
+ * (px_conn_flush(): batched through io_uring where it is allowed), free what was
+ * closed, run expired timers, write the access log lines the round produced.
  */
 #include <errno.h>
 #include <netinet/in.h>
