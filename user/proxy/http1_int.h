@@ -42,10 +42,19 @@ static inline int h1_hex(unsigned char c)
 	return -1;
 }
 
-/* tchar: what tokens (method, field names, codings, chunk extension names) are made of. */
+/* tchar: what tokens (method, field names, codings, chunk extension names) are made of.
+ * A table: every byte of every field name is checked against it. */
+static const bool h1_tchar[256] = {
+	['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true, ['!'] = true,
+	['#'] = true,	      ['$'] = true,	    ['%'] = true,	  ['&'] = true,
+	['\''] = true,	      ['*'] = true,	    ['+'] = true,	  ['-'] = true,
+	['.'] = true,	      ['^'] = true,	    ['_'] = true,	  ['`'] = true,
+	['|'] = true,	      ['~'] = true,
+};
+
 static inline bool h1_is_tchar(unsigned char c)
 {
-	return h1_is_alpha(c) || h1_is_digit(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+	return h1_tchar[c];
 }
 
 static inline bool h1_is_ws(unsigned char c)

@@ -24,12 +24,67 @@ struct h1_facts {
 	bool upgrade, websocket, expect_continue;
 };
 
+/* The fields a head's meaning depends on, told apart by length first: every field of
+ * every head is classified. */
+enum h1_field_kind {
+	H1_FK_OTHER,
+	H1_FK_CONTENT_LENGTH,
+	H1_FK_TRANSFER_ENCODING,
+	H1_FK_HOST,
+	H1_FK_CONNECTION,
+	H1_FK_UPGRADE,
+	H1_FK_EXPECT,
+	H1_FK_KEEP_ALIVE,
+	H1_FK_PROXY_CONNECTION,
+	H1_FK_TE,
+	H1_FK_TRAILER,
+};
+
+static enum h1_field_kind field_kind(struct sl_str n)
+{
+	switch (n.len) {
+	case 2:
+		return h1_ieq(n, "te") ? H1_FK_TE : H1_FK_OTHER;
+	case 4:
+		return h1_ieq(n, "host") ? H1_FK_HOST : H1_FK_OTHER;
+	case 6:
+		return h1_ieq(n, "expect") ? H1_FK_EXPECT : H1_FK_OTHER;
+	case 7:
+		if (h1_ieq(n, "upgrade"))
+			return H1_FK_UPGRADE;
+		return h1_ieq(n, "trailer") ? H1_FK_TRAILER : H1_FK_OTHER;
+	case 10:
+		if (h1_ieq(n, "connection"))
+			return H1_FK_CONNECTION;
+		return h1_ieq(n, "keep-alive") ? H1_FK_KEEP_ALIVE : H1_FK_OTHER;
+	case 14:
+		return h1_ieq(n, "content-length") ? H1_FK_CONTENT_LENGTH : H1_FK_OTHER;
+	case 16:
+		return h1_ieq(n, "proxy-connection") ? H1_FK_PROXY_CONNECTION : H1_FK_OTHER;
+	case 17:
+		return h1_ieq(n, "transfer-encoding") ? H1_FK_TRANSFER_ENCODING : H1_FK_OTHER;
+	default:
+		return H1_FK_OTHER;
+	}
+}
+
 /* Fields that concern one connection only (RFC 9110 section 7.6.1), plus the ones a
  * proxy replaces with its own framing. */
-static const char *const hop_names[] = {
-	"connection", "keep-alive",	   "proxy-connection", "te",
-	"trailer",    "transfer-encoding", "upgrade",
-};
+static bool hop_kind(enum h1_field_kind k)
+{
+	switch (k) {
+	case H1_FK_CONNECTION:
+	case H1_FK_KEEP_ALIVE:
+	case H1_FK_PROXY_CONNECTION:
+	case H1_FK_TE:
+	case H1_FK_TRAILER:
+	case H1_FK_TRANSFER_ENCODING:
+	case H1_FK_UPGRADE:
+		return true;
+	default:
+		return false;
+	}
+}
 
 static bool ieq_str(struct sl_str a, struct sl_str b)
 {
@@ -233,31 +288,31 @@ static int gather(struct sl_h1_parser *p, struct sl_h1_head *h, struct h1_facts 
 
 	for (size_t i = 0; i < h->msg.nfields; i++) {
 		struct sl_http_field *fl = &h->msg.fields[i];
+		enum h1_field_kind k = field_kind(fl->name);
 
-		for (size_t k = 0; k < sizeof(hop_names) / sizeof(hop_names[0]); k++)
-			if (h1_ieq(fl->name, hop_names[k]))
-				fl->flags |= SL_HTTP_FIELD_HOP;
+		if (hop_kind(k))
+			fl->flags |= SL_HTTP_FIELD_HOP;
 		if (framing_lookalike(fl->name))
 			return h1_fail(p, SL_H1_ERR_LOOKALIKE_NAME);
-		if (h1_ieq(fl->name, "content-length")) {
+		if (k == H1_FK_CONTENT_LENGTH) {
 			if (++f->ncl > 1)
 				return h1_fail(p, SL_H1_ERR_CL_DUPLICATE);
 			err = parse_length(fl->value, p->lim.max_length, &f->cl);
 			if (err)
 				return h1_fail(p, err);
-		} else if (h1_ieq(fl->name, "transfer-encoding")) {
+		} else if (k == H1_FK_TRANSFER_ENCODING) {
 			note_te(f, fl->value);
-		} else if (h1_ieq(fl->name, "host")) {
+		} else if (k == H1_FK_HOST) {
 			if (++f->nhost == 1)
 				h->host = i;
-		} else if (h1_ieq(fl->name, "connection")) {
+		} else if (k == H1_FK_CONNECTION) {
 			r = note_connection(p, h, f, fl->value);
 			if (r)
 				return r;
-		} else if (h1_ieq(fl->name, "upgrade")) {
+		} else if (k == H1_FK_UPGRADE) {
 			f->upgrade = true;
 			f->websocket |= list_has(fl->value, "websocket", true);
-		} else if (h1_ieq(fl->name, "expect")) {
+		} else if (k == H1_FK_EXPECT) {
 			f->expect_continue |= list_has(fl->value, "100-continue", false);
 		}
 	}
