@@ -203,6 +203,15 @@ static int check_request_line(struct sl_h1_parser *p, const char *buf, size_t s,
 	return 0;
 }
 
+/* The index of the first byte of buf[i, e) that is not h1_is_value(), or e. */
+static size_t value_end(const char *buf, size_t i, size_t e)
+{
+	for (; i < e; i++)
+		if (!h1_is_value((unsigned char)buf[i]))
+			return i;
+	return e;
+}
+
 /* status-line = HTTP-version SP status-code [SP reason-phrase], in buf[s, e). The
  * reason is optional here (see http1.h). */
 static int check_status_line(struct sl_h1_parser *p, const char *buf, size_t s, size_t e)
@@ -222,9 +231,8 @@ static int check_status_line(struct sl_h1_parser *p, const char *buf, size_t s, 
 		return h1_fail(p, SL_H1_ERR_STATUS_LINE);
 	if (c + 3 < e && buf[c + 3] != ' ')
 		return h1_fail(p, SL_H1_ERR_STATUS_LINE);
-	for (size_t i = c + 4; i < e; i++)
-		if (!h1_is_value((unsigned char)buf[i]))
-			return h1_fail(p, SL_H1_ERR_STATUS_LINE);
+	if (c + 4 < e && value_end(buf, c + 4, e) != e)
+		return h1_fail(p, SL_H1_ERR_STATUS_LINE);
 	p->status =
 		(unsigned int)((buf[c] - '0') * 100 + (buf[c + 1] - '0') * 10 + buf[c + 2] - '0');
 	if (p->status < 100 || p->status > 599)
@@ -233,8 +241,11 @@ static int check_status_line(struct sl_h1_parser *p, const char *buf, size_t s, 
 }
 
 /* field-line = field-name ":" OWS field-value OWS, in buf[s, e), s < e. Trailer lines
- * obey the same rules, checked byte by byte in http1_body.c. */
-static int check_field_line(struct sl_h1_parser *p, const char *buf, size_t s, size_t e)
+ * obey the same rules, checked byte by byte in http1_body.c. Records where the colon and
+ * the CR are in f, for fill_head(): name.len is the colon's offset in buf, value.len the
+ * CR's (the buffer may move between calls: offsets, not pointers). */
+static int check_field_line(struct sl_h1_parser *p, const char *buf, size_t s, size_t e,
+			    struct sl_http_field *f)
 {
 	size_t i = s;
 
@@ -248,9 +259,10 @@ static int check_field_line(struct sl_h1_parser *p, const char *buf, size_t s, s
 		return h1_fail(p, SL_H1_ERR_FIELD_SPACE);
 	if (buf[i] != ':' || i == s)
 		return h1_fail(p, SL_H1_ERR_FIELD_NAME);
-	for (i++; i < e; i++)
-		if (!h1_is_value((unsigned char)buf[i]))
-			return h1_fail(p, SL_H1_ERR_FIELD_VALUE);
+	f->name = (struct sl_str){ NULL, i };
+	f->value = (struct sl_str){ NULL, e };
+	if (value_end(buf, i + 1, e) != e)
+		return h1_fail(p, SL_H1_ERR_FIELD_VALUE);
 	return 0;
 }
 
@@ -283,7 +295,7 @@ static int end_line(struct sl_h1_parser *p, const char *buf, size_t cr)
 	}
 	if (++p->nfields > p->lim.max_fields)
 		return h1_fail(p, SL_H1_ERR_TOO_MANY_FIELDS);
-	return check_field_line(p, buf, p->line, cr);
+	return check_field_line(p, buf, p->line, cr, &p->fields[p->nfields - 1]);
 }
 
 /* Slices the validated head buf[0, len) into h. */
@@ -306,11 +318,11 @@ static void fill_head(struct sl_h1_parser *p, const char *buf, size_t len, struc
 			h->reason = (struct sl_str){ buf + p->sl_start + 13,
 						     p->sl_end - p->sl_start - 13 };
 	}
-	while (i < len - 2) {
-		const char *cr = memchr(buf + i, '\r', len - i);
-		const char *colon = memchr(buf + i, ':', (size_t)(cr - buf) - i);
+	/* check_field_line() left each field's colon and CR offsets in it. */
+	for (n = 0; n < p->nfields; n++) {
+		struct sl_http_field *f = &p->fields[n];
+		const char *colon = buf + f->name.len, *cr = buf + f->value.len;
 		const char *v = colon + 1, *ve = cr;
-		struct sl_http_field *f = &p->fields[n++];
 
 		while (v < ve && h1_is_ws((unsigned char)*v))
 			v++;
