@@ -24,8 +24,7 @@ struct h1_facts {
 	bool upgrade, websocket, expect_continue;
 };
 
-/* The fields a head's meaning depends on, told apart by length first: every field of
- * every head is classified. */
+/* The fields a head's meaning depends on. */
 enum h1_field_kind {
 	H1_FK_OTHER,
 	H1_FK_CONTENT_LENGTH,
@@ -40,52 +39,6 @@ enum h1_field_kind {
 	H1_FK_TRAILER,
 };
 
-static enum h1_field_kind field_kind(struct sl_str n)
-{
-	switch (n.len) {
-	case 2:
-		return h1_ieq(n, "te") ? H1_FK_TE : H1_FK_OTHER;
-	case 4:
-		return h1_ieq(n, "host") ? H1_FK_HOST : H1_FK_OTHER;
-	case 6:
-		return h1_ieq(n, "expect") ? H1_FK_EXPECT : H1_FK_OTHER;
-	case 7:
-		if (h1_ieq(n, "upgrade"))
-			return H1_FK_UPGRADE;
-		return h1_ieq(n, "trailer") ? H1_FK_TRAILER : H1_FK_OTHER;
-	case 10:
-		if (h1_ieq(n, "connection"))
-			return H1_FK_CONNECTION;
-		return h1_ieq(n, "keep-alive") ? H1_FK_KEEP_ALIVE : H1_FK_OTHER;
-	case 14:
-		return h1_ieq(n, "content-length") ? H1_FK_CONTENT_LENGTH : H1_FK_OTHER;
-	case 16:
-		return h1_ieq(n, "proxy-connection") ? H1_FK_PROXY_CONNECTION : H1_FK_OTHER;
-	case 17:
-		return h1_ieq(n, "transfer-encoding") ? H1_FK_TRANSFER_ENCODING : H1_FK_OTHER;
-	default:
-		return H1_FK_OTHER;
-	}
-}
-
-/* Fields that concern one connection only (RFC 9110 section 7.6.1), plus the ones a
- * proxy replaces with its own framing. */
-static bool hop_kind(enum h1_field_kind k)
-{
-	switch (k) {
-	case H1_FK_CONNECTION:
-	case H1_FK_KEEP_ALIVE:
-	case H1_FK_PROXY_CONNECTION:
-	case H1_FK_TE:
-	case H1_FK_TRAILER:
-	case H1_FK_TRANSFER_ENCODING:
-	case H1_FK_UPGRADE:
-		return true;
-	default:
-		return false;
-	}
-}
-
 static bool ieq_str(struct sl_str a, struct sl_str b)
 {
 	if (a.len != b.len)
@@ -94,6 +47,40 @@ static bool ieq_str(struct sl_str a, struct sl_str b)
 		if (h1_lower((unsigned char)a.p[i]) != h1_lower((unsigned char)b.p[i]))
 			return false;
 	return true;
+}
+
+/* hop: the field concerns one connection only (RFC 9110 section 7.6.1), or is framing
+ * a proxy replaces with its own. */
+#define LIT(s)                                                                                     \
+	{                                                                                          \
+		s, sizeof(s) - 1                                                                   \
+	}
+static const struct {
+	struct sl_str name; /* lowercase */
+	enum h1_field_kind kind;
+	bool hop;
+} known_fields[] = {
+	{ LIT("content-length"), H1_FK_CONTENT_LENGTH, false },
+	{ LIT("transfer-encoding"), H1_FK_TRANSFER_ENCODING, true },
+	{ LIT("host"), H1_FK_HOST, false },
+	{ LIT("connection"), H1_FK_CONNECTION, true },
+	{ LIT("upgrade"), H1_FK_UPGRADE, true },
+	{ LIT("expect"), H1_FK_EXPECT, false },
+	{ LIT("keep-alive"), H1_FK_KEEP_ALIVE, true },
+	{ LIT("proxy-connection"), H1_FK_PROXY_CONNECTION, true },
+	{ LIT("te"), H1_FK_TE, true },
+	{ LIT("trailer"), H1_FK_TRAILER, true },
+};
+#undef LIT
+
+/* The known_fields index of name, or -1. Every field of every head is looked up: the
+ * lengths, compared first, rule out most at once (no strlen() per comparison). */
+static int known_field(struct sl_str name)
+{
+	for (size_t i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
+		if (ieq_str(name, known_fields[i].name))
+			return (int)i;
+	return -1;
 }
 
 static enum sl_http_method method_id(struct sl_str m)
@@ -288,9 +275,10 @@ static int gather(struct sl_h1_parser *p, struct sl_h1_head *h, struct h1_facts 
 
 	for (size_t i = 0; i < h->msg.nfields; i++) {
 		struct sl_http_field *fl = &h->msg.fields[i];
-		enum h1_field_kind k = field_kind(fl->name);
+		int kf = known_field(fl->name);
+		enum h1_field_kind k = kf < 0 ? H1_FK_OTHER : known_fields[kf].kind;
 
-		if (hop_kind(k))
+		if (kf >= 0 && known_fields[kf].hop)
 			fl->flags |= SL_HTTP_FIELD_HOP;
 		if (framing_lookalike(fl->name))
 			return h1_fail(p, SL_H1_ERR_LOOKALIKE_NAME);
