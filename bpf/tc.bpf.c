@@ -13,6 +13,10 @@
  * sl_tc_from_pod (ingress of the host-side interface: traffic leaving the pod) drops
  * packets whose source address is not one of the pod's own, so a pod cannot pass
  * itself off as another identity, and notes the UDP flows the pod opens.
+ *
+ * Both count the UDP datagrams they let through (UDP telemetry). Here that costs TCP
+ * nothing more: a cgroup skb program would run a second time on every packet of every
+ * socket, TCP included, while these look at each of the pod's packets anyway.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
@@ -78,6 +82,51 @@ static __always_inline void ct_note(const struct pkt *p, bool towards_pod, __u32
 	bpf_map_update_elem(&sl_udp_ct, &k, &nv, BPF_ANY);
 }
 
+/* UDP telemetry: a datagram let through the interface of local_pod, counted in
+ * sl_flow_stats under (reporter, client pod, server pod, server port) as sockops counts
+ * TCP; leaving the pod it was sent, entering the pod received, from the reporter's
+ * side. The end with the lower port is taken for the server. Later fragments carry no
+ * header and are not counted: the first carries the datagram's length. */
+static __always_inline void udp_count(const struct pkt *p, bool from_pod, __u32 local_pod)
+{
+	bool src_is_server = bpf_ntohs(p->sport) < bpf_ntohs(p->dport);
+	/* The pod is the source of what leaves it, the destination of what enters. */
+	bool local_is_server = from_pod ? src_is_server : !src_is_server;
+	struct sl_flow_key key = { .proto = IPPROTO_UDP_ };
+	__u64 len = p->udp_len >= 8 ? p->udp_len - 8 : 0;
+	struct sl_flow_counters *c;
+	__u32 remote_pod;
+
+	if (!cfg_telemetry || p->later_fragment)
+		return;
+	remote_pod = pod_of(from_pod ? &p->dst : &p->src);
+	key.reporter = local_is_server ? SL_REPORTER_DESTINATION : SL_REPORTER_SOURCE;
+	key.src_pod = local_is_server ? remote_pod : local_pod;
+	key.dst_pod = local_is_server ? local_pod : remote_pod;
+	key.dst_port = src_is_server ? p->sport : p->dport;
+	c = flow_counters(&key);
+	if (!c)
+		return;
+	c->packets++;
+	if (from_pod)
+		c->sent_bytes += len;
+	else
+		c->received_bytes += len;
+}
+
+/* udp_count() for a datagram entering the pod behind this interface. */
+static __always_inline void udp_count_to_pod(struct __sk_buff *skb, const struct pkt *p)
+{
+	__u32 ifindex = skb->ifindex;
+	struct sl_podif_val *pi;
+
+	if (!cfg_telemetry)
+		return;
+	pi = bpf_map_lookup_elem(&sl_podif, &ifindex);
+	if (pi)
+		udp_count(p, false, pi->pod_id);
+}
+
 static __always_inline void tc_event(const struct pkt *p, __u8 type, __u32 reason, __u32 src_pod,
 				     __u32 dst_pod, __u32 policy, __u8 flags, __u8 reporter)
 {
@@ -124,8 +173,10 @@ int sl_tc_to_pod(struct __sk_buff *skb)
 			return TC_ACT_OK_;
 		break;
 	case IPPROTO_UDP_:
-		if (ct_is_reply(&p, now))
+		if (ct_is_reply(&p, now)) {
+			udp_count_to_pod(skb, &p);
 			return TC_ACT_OK_;
+		}
 		break;
 	}
 	port = bpf_ntohs(p.dport);
@@ -148,8 +199,10 @@ int sl_tc_to_pod(struct __sk_buff *skb)
 			tc_event(&p, SL_EV_AUDIT, SL_REASON_NONE, d.src_pod, d.dst_pod,
 				 d.audit_policy, evflags, SL_REPORTER_DESTINATION);
 	}
-	if (p.proto == IPPROTO_UDP_)
+	if (p.proto == IPPROTO_UDP_) {
 		ct_note(&p, true, SL_CT_INBOUND, now);
+		udp_count_to_pod(skb, &p);
+	}
 	return TC_ACT_OK_;
 }
 
@@ -182,7 +235,9 @@ int sl_tc_from_pod(struct __sk_buff *skb)
 			 SL_REPORTER_SOURCE);
 		return TC_ACT_SHOT_;
 	}
-	if (p.proto == IPPROTO_UDP_ && !p.later_fragment)
+	if (p.proto == IPPROTO_UDP_ && !p.later_fragment) {
 		ct_note(&p, false, SL_CT_OUTBOUND, bpf_ktime_get_ns());
+		udp_count(&p, true, pi->pod_id);
+	}
 	return TC_ACT_OK_;
 }

@@ -24,6 +24,7 @@
 struct pkt {
 	struct sl_addr src, dst;
 	__be16 sport, dport; /* TCP, UDP, SCTP; 0 otherwise */
+	__u16 udp_len; /* UDP: the header's length field (header and payload), host order */
 	__u8 proto; /* transport protocol */
 	__u8 tcp_flags;
 	bool v6;
@@ -111,6 +112,10 @@ static __always_inline bool pkt_parse(struct __sk_buff *skb, struct pkt *p)
 		p->tcp_flags = l4[13];
 		break;
 	case IPPROTO_UDP_:
+		if (bpf_skb_load_bytes(skb, off, l4, 8))
+			return false;
+		p->udp_len = ((__u16)l4[4] << 8) | l4[5];
+		break;
 	case IPPROTO_SCTP_:
 		if (bpf_skb_load_bytes(skb, off, l4, 4))
 			return false;

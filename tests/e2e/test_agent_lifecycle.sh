@@ -7,7 +7,7 @@
 # shellcheck source=tests/e2e/lib.sh
 . "$(dirname "$0")/lib.sh"
 require_root
-require_tools sl-echo sl-probe
+require_tools sl-echo sl-probe sl-old-link
 require_cmd bpftool
 
 tb_up --nodes 1 --pods 2 >"$T_TMP/up.log" 2>&1 || { cat "$T_TMP/up.log"; exit 1; }
@@ -18,15 +18,19 @@ svc_yaml echo $VIP node1-p1 >"$T_TMP/svc.yaml"
 tb ctl node1 -- apply -f "$T_TMP/svc.yaml" >/dev/null || exit 1
 CG=$TB_NODE_node1_CGROUP
 
-# one_per_hook: exactly one program at each of the 12 hooks of the node cgroup.
+# one_per_hook: exactly one program at each of the 10 hooks of the node cgroup, and none
+# at the per-packet cgroup skb hooks (UDP is counted at the pods' interfaces).
 one_per_hook() {
 	local out h
 	out=$(bpftool cgroup show "$CG")
 	for h in inet4_connect inet6_connect udp4_sendmsg udp6_sendmsg udp4_recvmsg udp6_recvmsg \
-		inet4_getpeername inet6_getpeername sock_ops inet_egress inet_ingress getsockopt; do
+		inet4_getpeername inet6_getpeername sock_ops getsockopt; do
 		assert_eq "$(grep -c "cgroup_$h " <<<"$out")" 1 "programs at $h" || return 1
 	done
-	assert_eq "$(grep -c ' sl_' <<<"$out")" 12 "programs in all" || return 1
+	for h in inet_egress inet_ingress; do
+		assert_eq "$(grep -c "cgroup_$h " <<<"$out")" 0 "programs at $h" || return 1
+	done
+	assert_eq "$(grep -c ' sl_' <<<"$out")" 10 "programs in all" || return 1
 }
 
 # map_ids: the ids of the pinned maps (they must survive restarts unchanged).
@@ -72,6 +76,18 @@ for i in $(seq 10); do
 	tb agent node1 start || t_fail "start $i"
 done
 one_per_hook && assert_contains "$(probe node1-p2 --tcp $VIP 80)" "ok id=node1-p1" && t_pass
+
+t_begin "hooks an earlier sluiced pinned and this one does not use are detached at start"
+tb agent node1 stop
+for h in egress ingress; do
+	tb exec node1 -- "$TOOLS/sl-old-link" --cgroup "$CG" --hook $h \
+		--pin "$TB_NODE_node1_BPFFS/link_skb_$h" || t_fail "sl-old-link $h"
+done
+assert_eq "$(bpftool cgroup show "$CG" | grep -c 'cgroup_inet_\(e\|in\)gress .*sl_old_skb')" 2 "left attached"
+tb agent node1 start
+one_per_hook && assert_eq "$(find "$TB_NODE_node1_BPFFS" -name 'link_skb_*' | wc -l)" 0 "pins removed" &&
+	assert_contains "$(cat "$TB_NODE_node1_LOG")" "link_skb_egress, left by an earlier sluiced" &&
+	assert_contains "$(probe node1-p2 --tcp $VIP 80)" "ok id=node1-p1" && t_pass
 
 t_begin "pinned maps are BTF-typed: bpftool prints named fields"
 out=$(bpftool map dump pinned "$TB_NODE_node1_BPFFS/sl_svc")

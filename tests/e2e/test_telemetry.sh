@@ -89,6 +89,23 @@ assert_contains "$out" "summary ok=10 err=0" &&
 	assert_eq "$(udp node2 sluice_udp_received_bytes_total destination)" 160 "destination received" &&
 	assert_eq "$(udp node2 sluice_udp_sent_bytes_total destination)" 280 "destination sent" && t_pass
 
+t_begin "UDP over IPv6, in fragments: each datagram counted once, at its full size"
+# 3,000 bytes to the echo pod's IPv6 address: more than the 1,500-byte MTU, so the
+# datagram and its 3,012-byte reply (the id line first) each travel as two fragments.
+out=$(tb exec node1-p3 -- /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.connect((sys.argv[1], 8080))
+s.send(b"x" * 3000)
+print("reply", len(s.recv(65536)))' "$TB_POD_node2_p1_IP6" 2>&1)
+assert_eq "$out" "reply 3012" "the echo's reply" &&
+	assert_eq "$(udp node1 sluice_udp_sent_bytes_total source)" 3160 "source sent" &&
+	assert_eq "$(udp node1 sluice_udp_received_bytes_total source)" 3292 "source received" &&
+	assert_eq "$(udp node1 sluice_udp_datagrams_total source)" 22 "source datagrams" &&
+	assert_eq "$(udp node2 sluice_udp_received_bytes_total destination)" 3160 "destination received" &&
+	assert_eq "$(udp node2 sluice_udp_datagrams_total destination)" 22 "destination datagrams" && t_pass
+
 t_begin "Istio's labels, derived from the Pods and the Service"
 line=$(metrics node1 | grep '^istio_tcp_connections_opened_total{reporter="source"' | grep 'source_workload="client"')
 for l in 'source_workload_namespace="default"' 'source_app="client"' 'source_version="v7"' \

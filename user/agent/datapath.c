@@ -23,7 +23,6 @@
 #include "sock_destroy.skel.h"
 #include "sock_lb.skel.h"
 #include "sk_msg.skel.h"
-#include "skb_count.skel.h"
 #include "sockops.skel.h"
 #include "sockopt.skel.h"
 #include "tc.skel.h"
@@ -41,8 +40,6 @@ static const struct {
 	[SL_HOOK_GETPEERNAME4] = { "getpeername4", BPF_CGROUP_INET4_GETPEERNAME },
 	[SL_HOOK_GETPEERNAME6] = { "getpeername6", BPF_CGROUP_INET6_GETPEERNAME },
 	[SL_HOOK_SOCKOPS] = { "sockops", BPF_CGROUP_SOCK_OPS },
-	[SL_HOOK_SKB_EGRESS] = { "skb_egress", BPF_CGROUP_INET_EGRESS },
-	[SL_HOOK_SKB_INGRESS] = { "skb_ingress", BPF_CGROUP_INET_INGRESS },
 	[SL_HOOK_GETSOCKOPT] = { "getsockopt", BPF_CGROUP_GETSOCKOPT },
 };
 
@@ -117,10 +114,6 @@ static struct bpf_program *hook_prog(struct sl_datapath *dp, enum sl_hook h)
 		return dp->sockops->progs.sl_sockops;
 	case SL_HOOK_GETSOCKOPT:
 		return dp->sockopt->progs.sl_getsockopt;
-	case SL_HOOK_SKB_EGRESS:
-		return dp->skb->progs.sl_skb_egress;
-	case SL_HOOK_SKB_INGRESS:
-		return dp->skb->progs.sl_skb_ingress;
 	default:
 		return NULL;
 	}
@@ -291,17 +284,48 @@ static int check_link(struct bpf_link *link, enum sl_hook h, uint64_t cgroup_id)
 	return 0;
 }
 
+/* Links an earlier sluiced pinned at hooks this one does not use. Unpinning a link,
+ * its last reference, detaches the program. */
+static const char *const retired_links[] = {
+	/* cgroup skb UDP telemetry: UDP is counted at the pod's interface (tc) now, so
+	 * that TCP packets run no program of ours */
+	"skb_egress",
+	"skb_ingress",
+};
+
+static int detach_retired(const struct sl_datapath *dp)
+{
+	char path[PATH_MAX + 32];
+
+	for (size_t i = 0; i < sizeof(retired_links) / sizeof(retired_links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/link_%s", dp->bpffs, retired_links[i]);
+		if (unlink(path) == 0) {
+			pr_info("detached %s, left by an earlier sluiced (this one does not use the hook)",
+				path);
+		} else if (errno != ENOENT) {
+			int err = -errno;
+
+			pr_err("removing %s: %s", path, strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int attach_hooks(struct sl_datapath *dp)
 {
 	struct stat st;
+	int err;
 
 	if (fstat(dp->cgroup_fd, &st))
 		return -errno;
+	err = detach_retired(dp);
+	if (err)
+		return err;
 	for (int h = 0; h < SL_HOOK__MAX; h++) {
 		struct bpf_program *prog = hook_prog(dp, h);
 		char path[PATH_MAX + 32];
 		struct bpf_link *link;
-		int err;
 
 		snprintf(path, sizeof(path), "%s/link_%s", dp->bpffs, hooks[h].name);
 		link = access(path, F_OK) ? NULL : bpf_link__open(path);
@@ -519,18 +543,6 @@ int sl_dp_open(struct sl_datapath *dp, const struct sl_dp_opts *o)
 		pr_err("loading the sockops program: %s", strerror(-err));
 		goto fail;
 	}
-	dp->skb = skb_count_bpf__open_opts(&oopts);
-	if (!dp->skb) {
-		err = -errno;
-		goto fail;
-	}
-	size_maps(dp->skb->obj, o);
-	dp->skb->rodata->cfg_telemetry = o->telemetry;
-	err = skb_count_bpf__load(dp->skb);
-	if (err) {
-		pr_err("loading the skb programs: %s", strerror(-err));
-		goto fail;
-	}
 	dp->tc = tc_bpf__open_opts(&oopts);
 	if (!dp->tc) {
 		err = -errno;
@@ -624,8 +636,6 @@ void sl_dp_close(struct sl_datapath *dp)
 	dp->tcp_iter_link = NULL;
 	sock_destroy_bpf__destroy(dp->destroy);
 	dp->destroy = NULL;
-	skb_count_bpf__destroy(dp->skb);
-	dp->skb = NULL;
 	tc_bpf__destroy(dp->tc);
 	dp->tc = NULL;
 	sockopt_bpf__destroy(dp->sockopt);

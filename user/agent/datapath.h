@@ -17,7 +17,6 @@
 
 struct sock_lb_bpf;
 struct sockops_bpf;
-struct skb_count_bpf;
 struct sk_msg_bpf;
 struct tc_bpf;
 struct sockopt_bpf;
@@ -40,8 +39,6 @@ enum sl_hook {
 	SL_HOOK_GETPEERNAME4,
 	SL_HOOK_GETPEERNAME6,
 	SL_HOOK_SOCKOPS,
-	SL_HOOK_SKB_EGRESS,
-	SL_HOOK_SKB_INGRESS,
 	SL_HOOK_GETSOCKOPT,
 	SL_HOOK__MAX,
 };
@@ -64,7 +61,6 @@ struct sl_dp_opts {
 struct sl_datapath {
 	struct sock_lb_bpf *skel;
 	struct sockops_bpf *sockops;
-	struct skb_count_bpf *skb;
 	struct sk_msg_bpf *msg; /* NULL when acceleration is off */
 	struct bpf_link *msg_link; /* sk_msg on sl_sockhash (pinned link_sk_msg) */
 	bool accelerating; /* same-node pod pairs */

@@ -22,7 +22,6 @@
 #include "model/objects.h"
 #include "sock_destroy.skel.h"
 #include "sock_lb.skel.h"
-#include "skb_count.skel.h"
 #include "sockops.skel.h"
 #include "tc.skel.h"
 
