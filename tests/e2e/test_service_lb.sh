@@ -183,9 +183,13 @@ assert_contains "$out1" "ok id=node2-p1" && assert_not_contains "$out2" "ok id="
 
 t_begin "programs are attached to the node cgroups only, one per hook"
 out1=$(bpftool cgroup show "$TB_NODE_node1_CGROUP") && out2=$(bpftool cgroup show "$TB_NODE_node2_CGROUP")
-for h in inet4_connect inet6_connect udp4_sendmsg udp6_sendmsg udp4_recvmsg udp6_recvmsg inet4_getpeername inet6_getpeername sock_ops inet_egress inet_ingress; do
+for h in inet4_connect inet6_connect udp4_sendmsg udp6_sendmsg udp4_recvmsg udp6_recvmsg inet4_getpeername inet6_getpeername sock_ops getsockopt; do
 	assert_eq "$(grep -c "cgroup_$h " <<<"$out1")" 1 "node1 $h" || break
 	assert_eq "$(grep -c "cgroup_$h " <<<"$out2")" 1 "node2 $h" || break
+done
+# Nothing per packet at the cgroup: UDP is counted by the pods' tc programs.
+for h in inet_egress inet_ingress; do
+	assert_eq "$(grep -c "cgroup_$h " <<<"$out1$out2")" 0 "$h" || break
 done
 root=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
 assert_not_contains "$(bpftool cgroup show "$root" 2>&1)" "sl_" "root cgroup untouched" && t_pass
