@@ -176,7 +176,7 @@ const char *px_addr_port_format(const uint8_t addr[16], uint16_t port, char *buf
 	char a[INET6_ADDRSTRLEN];
 
 	if (!memcmp(addr, mapped, 12)) {
-		/* by hand: this runs for every request (the upstream's text) */
+		/* by hand: it runs for every connection and access log line */
 		char t[sizeof("255.255.255.255:65535")], *p = t;
 		size_t n;
 

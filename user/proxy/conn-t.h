@@ -122,7 +122,11 @@ struct px_conn {
 	struct sl_ip peer, orig; /* the client, and where it dialed */
 	uint16_t peer_port, orig_port; /* host order */
 	bool has_orig;
-	char peer_text[56], orig_text[56], up_text[56], peer_addr[48];
+	char peer_text[56], orig_text[56], peer_addr[48];
+	/* The request's endpoint (ep) was picked; its text, for logs, is formatted only
+	 * when one is written (up_text()). */
+	bool has_up;
+	char up_text[56];
 	bool rd, wr, eof, hup, dead, shut_wr;
 	bool rdhup; /* an event said the client hung up: read until EOF (fill_from) */
 	enum px_rq_state rq;

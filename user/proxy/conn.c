@@ -221,6 +221,14 @@ static void copy_str(char *dst, size_t cap, size_t *len, struct sl_str s)
 		memcpy(dst, s.p, *len);
 }
 
+/* The request's endpoint as text, for a log line ("-" before one is picked). */
+static const char *up_text(struct px_conn *c)
+{
+	if (!c->has_up)
+		return "-";
+	return px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
+}
+
 static struct sl_str info_str(const char *p, size_t n)
 {
 	return (struct sl_str){ n ? p : NULL, n };
@@ -245,7 +253,7 @@ static void account(struct px_conn *c)
 			.start_ms = c->start_wall,
 			.peer = c->peer_text,
 			.orig = c->has_orig ? c->orig_text : NULL,
-			.upstream = c->up_text[0] ? c->up_text : NULL,
+			.upstream = c->has_up ? up_text(c) : NULL,
 			.method = info_str(c->ri.method, c->ri.method_len),
 			.authority = info_str(c->ri.authority, c->ri.authority_len),
 			.path = info_str(c->ri.path, c->ri.path_len),
@@ -374,7 +382,7 @@ static void exchange_reset(struct px_conn *c)
 	c->route_name[0] = c->cluster[0] = '\0';
 	c->rx = c->tx = 0;
 	c->start_mono = c->start_wall = 0;
-	c->up_text[0] = '\0';
+	c->has_up = false;
 	memset(&c->ri, 0, sizeof(c->ri));
 	c->version = 0;
 	c->method = SL_HTTP_METHOD_OTHER;
@@ -554,7 +562,7 @@ static void retry_go(struct px_conn *c)
 	 * are gone now): it is only retried where the same policies apply. */
 	if (px_authz_set_of(c->view->s, &c->ep) != c->azset)
 		c->ep = prev;
-	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
+	c->has_up = true;
 	start_try(c);
 }
 
@@ -828,7 +836,7 @@ static int start_request(struct px_conn *c, const struct sl_h1_head *received)
 	 * small one buffered; a streamed body is not kept. */
 	buffer_body(c, h);
 	c->replayable = c->rq == PX_RQ_DONE && !c->upgrade_req;
-	px_addr_port_format(c->ep.addr, c->ep.port, c->up_text, sizeof(c->up_text));
+	c->has_up = true;
 	sl_h1_parser_reset(&c->rsp, c->method);
 	if (route.http && route.http->fault.set) {
 		struct px_fault ft = px_fault_decide(&route.http->fault, px_worker_rand32(w),
@@ -986,7 +994,7 @@ static int connect_step(struct px_conn *c)
 	if (c->rs != PX_RS_CONNECTING || (!up->wr && !up->hup))
 		return 0;
 	if (getsockopt(up->ev.fd, SOL_SOCKET, SO_ERROR, &e, &len) || e || up->hup) {
-		pr_debug("%s: connect to %s: %s", c->peer_text, c->up_text,
+		pr_debug("%s: connect to %s: %s", c->peer_text, up_text(c),
 			 strerror(e ? e : ECONNRESET));
 		px_stat_inc(&c->w->stats, PX_ST_US_CX_CONNECT_FAIL);
 		if (!retry(c, PX_RETRY_CONNECT_FAIL, 0))
@@ -1292,7 +1300,7 @@ static int resp_step(struct px_conn *c)
 			return 0;
 		}
 		if (r) {
-			pr_debug("%s: response from %s refused: %s", c->peer_text, c->up_text,
+			pr_debug("%s: response from %s refused: %s", c->peer_text, up_text(c),
 				 sl_h1_err_name(c->rsp.err));
 			local_reply(c, 502, PX_F_UPE, body_upe);
 			return 1;

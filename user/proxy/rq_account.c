@@ -42,7 +42,7 @@ void px_rq_account(struct px_conn *c)
 	/* A request refused before routing holds no view: the worker's newest names it. */
 	const struct px_snapshot *s = c->view ? c->view->s : w->view->s;
 	/* An aborted request (FI) was sent nowhere, though an endpoint had been picked. */
-	bool sent = c->up_text[0] && !(c->flags & PX_F_FI);
+	bool sent = c->has_up && !(c->flags & PX_F_FI);
 	struct px_rqm_key k;
 
 	px_rq_key(s, &c->peer, c->has_orig ? &c->orig : NULL, c->orig_port, c->dest,
