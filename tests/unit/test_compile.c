@@ -177,6 +177,58 @@ static void test_conflicting_cluster_ip(void **state)
 	sl_store_free(&st);
 }
 
+static const char *clash_yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: clash, namespace: shop}\n"
+				 "spec:\n  clusterIP: 10.96.0.10\n  ports:\n  - {port: 80}\n";
+
+/* store holds `held` (from held.yaml); an apply brings `applied` (applied.yaml), and
+ * compiling it fails: the error is expected to start with `first`. */
+static void clash_case(const char *held, const char *applied, const char *first)
+{
+	struct sl_store st = {};
+	struct sl_objects objs = {};
+	struct sl_compiled c = {};
+	struct sl_compile_opts o = {};
+	struct sl_store_txn txn;
+	enum sl_change ch;
+	char err[512] = "";
+
+	store_apply(&st, "held.yaml", held, strlen(held));
+	assert_int_equal(sl_decode_stream("applied.yaml", applied, strlen(applied), &objs, NULL,
+					  err, sizeof(err)),
+			 0);
+	sl_store_txn_begin(&txn, &st);
+	assert_int_equal(sl_store_upsert(&txn, &objs.v[0], &ch), 0);
+	o.txn = &txn;
+	assert_int_equal(sl_compile(&st, &o, &c, err, sizeof(err)), -EINVAL);
+	assert_true(strncmp(err, first, strlen(first)) == 0);
+	assert_non_null(strstr(err, "held.yaml:1:1)"));
+	sl_store_txn_rollback(&txn);
+	sl_objects_free(&objs);
+	sl_store_free(&st);
+}
+
+/* A clash is reported on the Service the apply brings, whichever of the two the store
+ * happens to list first. */
+static void test_clash_names_the_applied_service(void **state)
+{
+	clash_case(svc_yaml, clash_yaml, "applied.yaml:1:1: service shop/clash: 10.96.0.10 port 80/TCP");
+	clash_case(clash_yaml, svc_yaml, "applied.yaml:1:1: service shop/web: 10.96.0.10 port 80/TCP");
+}
+
+/* Likewise for two VirtualServices for one host. */
+static void test_rule_conflict_names_the_applied_rule(void **state)
+{
+	const char *a = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+			"metadata: {name: a, namespace: shop}\n"
+			"spec:\n  hosts: [web]\n  tcp:\n  - route:\n    - destination: {host: web}\n";
+	const char *b = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n"
+			"metadata: {name: b, namespace: shop}\n"
+			"spec:\n  hosts: [web]\n  tcp:\n  - route:\n    - destination: {host: web}\n";
+
+	clash_case(a, b, "applied.yaml:1:1: VirtualService shop/b: host web");
+	clash_case(b, a, "applied.yaml:1:1: VirtualService shop/a: host web");
+}
+
 static void test_txn_rollback(void **state)
 {
 	struct sl_store st = {};
@@ -314,6 +366,8 @@ int main(void)
 		cmocka_unit_test(test_ready_then_serving),
 		cmocka_unit_test(test_duplicates_and_other_namespace),
 		cmocka_unit_test(test_conflicting_cluster_ip),
+		cmocka_unit_test(test_clash_names_the_applied_service),
+		cmocka_unit_test(test_rule_conflict_names_the_applied_rule),
 		cmocka_unit_test(test_txn_rollback),
 		cmocka_unit_test(test_l7_gate),
 	};

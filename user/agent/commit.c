@@ -66,9 +66,9 @@ int sl_agent_commit(struct sl_agent *a, struct sl_store_txn *txn, struct sl_buf 
 	int ret;
 
 	/* L7 configuration is accepted when a proxy takes the steered connections. */
-	struct sl_compile_opts copts = { .node = a->node,
-					 .l7 = a->proxy.port != 0,
-					 .root_ns = a->root_ns };
+	struct sl_compile_opts copts = {
+		.node = a->node, .l7 = a->proxy.port != 0, .root_ns = a->root_ns, .txn = txn
+	};
 	struct sl_authz_opts aopts = { .node = a->node,
 				       .trust_domain = a->trust_domain,
 				       .root_ns = a->root_ns,

@@ -138,10 +138,28 @@ static int index_slice(struct index *ix, const struct sl_object *o)
 	return 0;
 }
 
+/* Of two objects in conflict, whether a is the one to name first: the one the apply
+ * (opts->txn) creates or changes, else the later by namespace and name, so that the
+ * message does not depend on the order the store is walked in. */
+static bool blame_a(const struct sl_compile_opts *opts, const struct sl_object *a,
+		    const struct sl_object *b)
+{
+	bool in_a = opts && opts->txn && sl_store_txn_touches(opts->txn, a);
+	bool in_b = opts && opts->txn && sl_store_txn_touches(opts->txn, b);
+	int c;
+
+	if (in_a != in_b)
+		return in_a;
+	c = strcmp(a->meta.ns ? a->meta.ns : "", b->meta.ns ? b->meta.ns : "");
+	return (c ? c
+		  : strcmp(a->meta.name ? a->meta.name : "", b->meta.name ? b->meta.name : "")) > 0;
+}
+
 /* Istio allows one DestinationRule and one VirtualService per host (in the mesh, the
  * oldest wins); Sluice refuses the ambiguity instead of guessing. */
-static int index_rule(struct sl_htab *h, const struct sl_object *o, const char *host,
-		      const char *what, char *err, size_t errlen)
+static int index_rule(const struct sl_compile_opts *opts, struct sl_htab *h,
+		      const struct sl_object *o, const char *host, const char *what, char *err,
+		      size_t errlen)
 {
 	char ns[256], name[256], key[KEYLEN];
 	const struct sl_object *other;
@@ -152,12 +170,14 @@ static int index_rule(struct sl_htab *h, const struct sl_object *o, const char *
 	n = key_of(key, ns, name);
 	other = sl_htab_get(h, key, n);
 	if (other && other != o) {
+		const struct sl_meta_obj *m = blame_a(opts, o, other) ? &o->meta : &other->meta;
+		const struct sl_meta_obj *om = m == &o->meta ? &other->meta : &o->meta;
+
 		snprintf(
 			err, errlen,
 			"%s:%d:%d: %s %s/%s: host %s is already configured by %s/%s (%s:%d:%d); Sluice takes one %s per host",
-			o->meta.pos.file, o->meta.pos.line, o->meta.pos.col, what, o->meta.ns,
-			o->meta.name, host, other->meta.ns, other->meta.name, other->meta.pos.file,
-			other->meta.pos.line, other->meta.pos.col, what);
+			m->pos.file, m->pos.line, m->pos.col, what, m->ns, m->name, host, om->ns,
+			om->name, om->pos.file, om->pos.line, om->pos.col, what);
 		return -EINVAL;
 	}
 	return sl_htab_put(h, key, n, (void *)o, NULL);
@@ -358,14 +378,14 @@ static int build_index(const struct sl_store *st, const struct sl_compile_opts *
 		case SL_KIND_DESTINATION_RULE:
 			ret = l7_gate(o, l7, err, errlen);
 			if (!ret)
-				ret = index_rule(&ix->dr, o, o->dr.host, "DestinationRule", err,
-						 errlen);
+				ret = index_rule(opts, &ix->dr, o, o->dr.host, "DestinationRule",
+						 err, errlen);
 			break;
 		case SL_KIND_VIRTUAL_SERVICE:
 			ret = l7_gate(o, l7, err, errlen);
 			for (size_t h = 0; !ret && h < o->vs.nhosts; h++)
-				ret = index_rule(&ix->vs, o, o->vs.hosts[h], "VirtualService", err,
-						 errlen);
+				ret = index_rule(opts, &ix->vs, o, o->vs.hosts[h], "VirtualService",
+						 err, errlen);
 			break;
 		case SL_KIND_POD:
 			if (!node || !o->pod.node_name || strcmp(o->pod.node_name, node))
@@ -925,6 +945,25 @@ static int compile_frontend(struct index *ix, struct sl_frontend *fe, uint8_t fa
 	return 0;
 }
 
+/* Two Services a and b claiming ip and sp's port: the error names first the one
+ * blame_a() picks. */
+static void clash_error(const struct sl_compile_opts *o, const struct sl_object *a,
+			const struct sl_object *b, const struct sl_ip *ip_,
+			const struct sl_svc_port *sp, char *err, size_t errlen)
+{
+	const struct sl_meta_obj *m = blame_a(o, a, b) ? &a->meta : &b->meta;
+	const struct sl_meta_obj *om = m == &a->meta ? &b->meta : &a->meta;
+	char ip[64];
+
+	sl_ip_format(ip_, ip, sizeof(ip));
+	snprintf(
+		err, errlen,
+		"%s:%d:%d: service %s/%s: %s port %u/%s is already used by service %s/%s (%s:%d:%d)",
+		m->pos.file, m->pos.line, m->pos.col, m->ns, m->name, ip, sp->port,
+		sp->protocol == 17 ? "UDP" : "TCP", om->ns, om->name, om->pos.file, om->pos.line,
+		om->pos.col);
+}
+
 int sl_compile(const struct sl_store *st, const struct sl_compile_opts *o, struct sl_compiled *out,
 	       char *err, size_t errlen)
 {
@@ -966,18 +1005,8 @@ int sl_compile(const struct sl_store *st, const struct sl_compile_opts *o, struc
 					fe->flags |= SL_SVC_F_L7;
 				other = sl_htab_get(&out->fe, &fe->key, sizeof(fe->key));
 				if (other) {
-					const struct sl_service *os = &other->svc->svc;
-					char ip[64];
-
-					sl_ip_format(&svc->cluster_ips[i], ip, sizeof(ip));
-					snprintf(
-						err, errlen,
-						"%s:%d:%d: service %s/%s: %s port %u/%s is already used by service %s/%s (%s:%d:%d)",
-						svc->meta.pos.file, svc->meta.pos.line,
-						svc->meta.pos.col, svc->meta.ns, svc->meta.name, ip,
-						sp->port, sp->protocol == 17 ? "UDP" : "TCP",
-						os->meta.ns, os->meta.name, os->meta.pos.file,
-						os->meta.pos.line, os->meta.pos.col);
+					clash_error(o, obj, other->svc, &svc->cluster_ips[i], sp,
+						    err, errlen);
 					fe_free(fe);
 					ret = -EINVAL;
 					goto fail;

@@ -89,6 +89,10 @@ struct sl_compile_opts {
 	/* With l7: AuthorizationPolicies here select in every namespace (the L7 reason
 	 * "an AuthorizationPolicy with HTTP fields selects an endpoint"); NULL: none. */
 	const char *root_ns;
+	/* The apply being compiled, or NULL. A conflict (two Services claiming one
+	 * ClusterIP:port, two rules for one host) is reported on the object it creates or
+	 * changes; NULL, or both or neither in it: on the later by namespace and name. */
+	const struct sl_store_txn *txn;
 };
 
 /* Fills out (which must be zeroed) from st. On a conflict (two Services claiming the

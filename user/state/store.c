@@ -87,6 +87,13 @@ static bool txn_is_original(const struct sl_store_txn *t, const char *key,
 	return e ? e->old == o : true;
 }
 
+bool sl_store_txn_touches(const struct sl_store_txn *t, const struct sl_object *o)
+{
+	char key[600];
+
+	return !sl_object_key(o, key, sizeof(key)) && txn_find(t, key);
+}
+
 int sl_store_upsert(struct sl_store_txn *t, const struct sl_object *o, enum sl_change *ch)
 {
 	char key[600];

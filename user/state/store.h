@@ -46,6 +46,8 @@ void sl_store_txn_begin(struct sl_store_txn *t, struct sl_store *st);
 int sl_store_upsert(struct sl_store_txn *t, const struct sl_object *o, enum sl_change *ch);
 /* Removes the object with o's identity; -ENOENT when there is none. */
 int sl_store_remove(struct sl_store_txn *t, const struct sl_object *o);
+/* Whether the transaction creates, changes or removes the object with o's identity. */
+bool sl_store_txn_touches(const struct sl_store_txn *t, const struct sl_object *o);
 /* Keeps the changes and frees what they replaced. */
 void sl_store_txn_commit(struct sl_store_txn *t);
 /* Puts back what the transaction changed. */
