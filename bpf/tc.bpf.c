@@ -85,8 +85,8 @@ static __always_inline void ct_note(const struct pkt *p, bool towards_pod, __u32
 /* UDP telemetry: a datagram let through the interface of local_pod, counted in
  * sl_flow_stats under (reporter, client pod, server pod, server port) as sockops counts
  * TCP; leaving the pod it was sent, entering the pod received, from the reporter's
- * side. The end with the lower port is taken for the server. Later fragments carry no
- * header and are not counted: the first carries the datagram's length. */
+ * side. The end with the lower port is taken for the server. Only first fragments come
+ * here (later ones carry no header): the first carries the datagram's length. */
 static __always_inline void udp_count(const struct pkt *p, bool from_pod, __u32 local_pod)
 {
 	bool src_is_server = bpf_ntohs(p->sport) < bpf_ntohs(p->dport);
@@ -97,7 +97,7 @@ static __always_inline void udp_count(const struct pkt *p, bool from_pod, __u32 
 	struct sl_flow_counters *c;
 	__u32 remote_pod;
 
-	if (!cfg_telemetry || p->later_fragment)
+	if (!cfg_telemetry)
 		return;
 	remote_pod = pod_of(from_pod ? &p->dst : &p->src);
 	key.reporter = local_is_server ? SL_REPORTER_DESTINATION : SL_REPORTER_SOURCE;
