@@ -202,14 +202,13 @@ static __always_inline void proxy_hop_add(struct bpf_sock_ops *skops, struct bpf
 
 /* Adds what the connection sent and received since the last flush. */
 static __always_inline void tel_flush(struct bpf_sock_ops *skops, struct bpf_sock *sk,
-				      struct sl_sock_tel *t, __u64 now, bool closing)
+				      struct sl_sock_tel *t, bool closing)
 {
 	struct sl_flow_counters *c = flow_counters(&t->key);
 	__u32 retrans = skops->total_retrans;
 	__u64 sent, received;
 
 	app_bytes(skops, sk, &sent, &received);
-	t->flushed_ns = now;
 	if (!c)
 		return;
 	if (sent > t->sent)
@@ -274,7 +273,7 @@ static __always_inline void tel_open(struct bpf_sock_ops *skops, struct bpf_sock
 		t->key.dst_port = local_port(skops);
 	}
 	t->open_ns = now;
-	t->flushed_ns = now;
+	t->flushed_ns = bpf_ktime_get_coarse_ns();
 	app_bytes(skops, sk, &t->sent0, &t->received0);
 	t->sent = t->sent0;
 	t->received = t->received0;
@@ -299,7 +298,7 @@ static __always_inline void tel_close(struct bpf_sock_ops *skops, struct bpf_soc
 
 	if (!t || !t->open_ns)
 		return;
-	tel_flush(skops, sk, t, now, true);
+	tel_flush(skops, sk, t, true);
 	active = t->key.reporter == SL_REPORTER_SOURCE;
 	e = event_new(SL_EV_CLOSE);
 	if (e) {
@@ -388,14 +387,16 @@ int sl_sockops(struct bpf_sock_ops *skops)
 							 BPF_SOCK_OPS_RTT_CB_FLAG);
 		break;
 	case BPF_SOCK_OPS_RTT_CB: {
-		__u64 now;
+		/* Every ACK that measures the RTT comes here. The coarse clock (the last
+		 * tick's time, no clock source read) is precise enough to space flushes
+		 * SL_TCP_REPORT_NS apart; flushed_ns is kept on it alone. */
+		__u64 now = bpf_ktime_get_coarse_ns();
 
 		t = bpf_sk_storage_get(&sl_sock_tel, sk, 0, 0);
-		if (!t || !t->open_ns)
+		if (!t || !t->open_ns || (__s64)(now - t->flushed_ns) < (__s64)SL_TCP_REPORT_NS)
 			break;
-		now = bpf_ktime_get_ns();
-		if (now - t->flushed_ns >= SL_TCP_REPORT_NS)
-			tel_flush(skops, sk, t, now, false);
+		tel_flush(skops, sk, t, false);
+		t->flushed_ns = now;
 		break;
 	}
 	case BPF_SOCK_OPS_STATE_CB:

@@ -157,7 +157,7 @@ SEC("tc")
 int sl_tc_to_pod(struct __sk_buff *skb)
 {
 	struct authz_decision d;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = 0;
 	struct pkt p;
 	__u16 port = 0;
 	int epoch;
@@ -173,6 +173,8 @@ int sl_tc_to_pod(struct __sk_buff *skb)
 			return TC_ACT_OK_;
 		break;
 	case IPPROTO_UDP_:
+		/* the clock only for UDP: TCP packets of established flows need none */
+		now = bpf_ktime_get_ns();
 		if (ct_is_reply(&p, now)) {
 			udp_count_to_pod(skb, &p);
 			return TC_ACT_OK_;

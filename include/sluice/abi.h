@@ -403,7 +403,7 @@ _Static_assert(sizeof(struct sl_flow_counters) == 48, "sl_flow_counters size");
 struct sl_sock_tel {
 	struct sl_flow_key key;
 	__u64 open_ns; /* bpf_ktime_get_ns() at establishment */
-	__u64 flushed_ns; /* last time the byte counters were brought up to date */
+	__u64 flushed_ns; /* bpf_ktime_get_coarse_ns() at the last flush of the counters */
 	__u64 sent; /* bytes_acked already accounted in sl_flow_stats */
 	__u64 received; /* bytes_received already accounted */
 	__u64 sent0; /* bytes_acked at establishment (the SYN) */

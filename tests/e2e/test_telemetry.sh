@@ -209,6 +209,39 @@ wait_until 10 grep -q finished "$T_TMP/mid.log"
 wait_until 10 settled node1 source
 assert_eq "$(metric node1 istio_tcp_sent_bytes_total source)" "$((base + 600000))" && t_pass
 
+t_begin "a live connection's bytes are reported while it lives, at most 5 s late"
+# 1,000 bytes every 100 ms; the kernel brings the counters up to date on the ACKs of a
+# connection that lived 5 s since its last update (SL_TCP_REPORT_NS), not only at close.
+base=$(metric node1 istio_tcp_sent_bytes_total source)
+rm -f "$T_TMP/stop"
+tb_bg node1-p3 "$T_TMP/live.log" -- python3 -c "
+import socket, os, time
+s = socket.create_connection(('$VIP', 80))
+n = 0
+while not os.path.exists('$T_TMP/stop') and n < 200000:
+    s.sendall(b'c' * 1000); n += 1000
+    time.sleep(0.1)
+s.shutdown(socket.SHUT_WR)
+while s.recv(65536): pass
+print('sent', n, flush=True)
+"
+reported() { [ "$(metric node1 istio_tcp_sent_bytes_total source)" -gt "$base" ]; }
+if wait_until 15 reported; then
+	live=$(metric node1 istio_tcp_sent_bytes_total source)
+	# still open: nothing was reported by a close
+	running=$([ -s "$T_TMP/live.log" ] && echo closed || echo open)
+	touch "$T_TMP/stop"
+	wait_until 10 grep -q sent "$T_TMP/live.log"
+	wait_until 10 settled node1 source
+	n=$(awk '/^sent/ { print $2 }' "$T_TMP/live.log")
+	assert_eq "$running" open "connection still open when its bytes showed" &&
+		{ [ "$((live - base))" -ge 40000 ] || t_fail "only $((live - base)) bytes reported after 5 s"; } &&
+		assert_eq "$(metric node1 istio_tcp_sent_bytes_total source)" "$((base + n))" "total at close" && t_pass
+else
+	touch "$T_TMP/stop"
+	t_fail "no bytes of the live connection reported within 15 s"
+fi
+
 t_begin "the agent's memory stays flat as connections churn"
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$(cat "/run/sluice-testbed/$TB_NAME/node1/sluiced.pid")/status"; }
 # Fill the flow buffer first (3 events a connection on the client's node), then churn.
