@@ -56,31 +56,78 @@ static bool ieq_str(struct sl_str a, struct sl_str b)
 		s, sizeof(s) - 1                                                                   \
 	}
 static const struct {
-	struct sl_str name; /* lowercase */
-	enum h1_field_kind kind;
+	struct sl_str name; /* lowercase letters and "-" */
 	bool hop;
 } known_fields[] = {
-	{ LIT("content-length"), H1_FK_CONTENT_LENGTH, false },
-	{ LIT("transfer-encoding"), H1_FK_TRANSFER_ENCODING, true },
-	{ LIT("host"), H1_FK_HOST, false },
-	{ LIT("connection"), H1_FK_CONNECTION, true },
-	{ LIT("upgrade"), H1_FK_UPGRADE, true },
-	{ LIT("expect"), H1_FK_EXPECT, false },
-	{ LIT("keep-alive"), H1_FK_KEEP_ALIVE, true },
-	{ LIT("proxy-connection"), H1_FK_PROXY_CONNECTION, true },
-	{ LIT("te"), H1_FK_TE, true },
-	{ LIT("trailer"), H1_FK_TRAILER, true },
+	[H1_FK_CONTENT_LENGTH] = { LIT("content-length"), false },
+	[H1_FK_TRANSFER_ENCODING] = { LIT("transfer-encoding"), true },
+	[H1_FK_HOST] = { LIT("host"), false },
+	[H1_FK_CONNECTION] = { LIT("connection"), true },
+	[H1_FK_UPGRADE] = { LIT("upgrade"), true },
+	[H1_FK_EXPECT] = { LIT("expect"), false },
+	[H1_FK_KEEP_ALIVE] = { LIT("keep-alive"), true },
+	[H1_FK_PROXY_CONNECTION] = { LIT("proxy-connection"), true },
+	[H1_FK_TE] = { LIT("te"), true },
+	[H1_FK_TRAILER] = { LIT("trailer"), true },
 };
 #undef LIT
 
-/* The known_fields index of name, or -1. Every field of every head is looked up: the
- * lengths, compared first, rule out most at once (no strlen() per comparison). */
-static int known_field(struct sl_str name)
+/* Whether the field name n (tchar only: the line scan checked) is known_fields[k]'s, in
+ * any case. For a tchar c, c | 0x20 is a given lowercase letter or "-" exactly when c is
+ * that byte or its uppercase form. */
+static bool name_is(struct sl_str n, enum h1_field_kind k)
 {
-	for (size_t i = 0; i < sizeof(known_fields) / sizeof(known_fields[0]); i++)
-		if (ieq_str(name, known_fields[i].name))
-			return (int)i;
-	return -1;
+	struct sl_str lit = known_fields[k].name;
+
+	if (n.len != lit.len)
+		return false;
+	for (size_t i = 0; i < n.len; i++)
+		if (((unsigned char)n.p[i] | 0x20) != (unsigned char)lit.p[i])
+			return false;
+	return true;
+}
+
+/* The kind of the field named name. Every field of every head is looked up: its length
+ * leaves at most two candidates. */
+static enum h1_field_kind known_field(struct sl_str name)
+{
+	enum h1_field_kind a, b = H1_FK_OTHER;
+
+	switch (name.len) {
+	case 2:
+		a = H1_FK_TE;
+		break;
+	case 4:
+		a = H1_FK_HOST;
+		break;
+	case 6:
+		a = H1_FK_EXPECT;
+		break;
+	case 7:
+		a = H1_FK_UPGRADE;
+		b = H1_FK_TRAILER;
+		break;
+	case 10:
+		a = H1_FK_CONNECTION;
+		b = H1_FK_KEEP_ALIVE;
+		break;
+	case 14:
+		a = H1_FK_CONTENT_LENGTH;
+		break;
+	case 16:
+		a = H1_FK_PROXY_CONNECTION;
+		break;
+	case 17:
+		a = H1_FK_TRANSFER_ENCODING;
+		break;
+	default:
+		return H1_FK_OTHER;
+	}
+	if (name_is(name, a))
+		return a;
+	if (b != H1_FK_OTHER && name_is(name, b))
+		return b;
+	return H1_FK_OTHER;
 }
 
 static enum sl_http_method method_id(struct sl_str m)
@@ -107,7 +154,7 @@ static bool framing_lookalike(struct sl_str n)
 {
 	static const char *const framing[] = { "content-length", "transfer-encoding" };
 
-	if (!memchr(n.p, '_', n.len))
+	if ((n.len != 14 && n.len != 17) || !memchr(n.p, '_', n.len))
 		return false;
 	for (size_t f = 0; f < 2; f++) {
 		size_t i;
@@ -148,11 +195,19 @@ static enum sl_h1_err parse_length(struct sl_str v, uint64_t max, uint64_t *out)
 	return SL_H1_OK;
 }
 
+/* unreserved / sub-delims (RFC 3986 section 3.2.2) but ",", which list-minded
+ * recipients would split on; "%" is checked for two hex digits by the caller. */
+static const bool regname_chars[256] = {
+	['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true, ['-'] = true,
+	['.'] = true,	      ['_'] = true,	    ['~'] = true,	  ['%'] = true,
+	['!'] = true,	      ['$'] = true,	    ['&'] = true,	  ['\''] = true,
+	['('] = true,	      [')'] = true,	    ['*'] = true,	  ['+'] = true,
+	[';'] = true,	      ['='] = true,
+};
+
 static bool regname_char(unsigned char c)
 {
-	/* unreserved / sub-delims (RFC 3986 section 3.2.2) but ",", which list-minded
-	 * recipients would split on; "%" is checked for two hex digits by the caller. */
-	return h1_is_alpha(c) || h1_is_digit(c) || (c && strchr("-._~%!$&'()*+;=", c));
+	return regname_chars[c];
 }
 
 /* host [":" port] with host an IP literal or a non-empty reg-name, and port 1 to 5
@@ -275,10 +330,9 @@ static int gather(struct sl_h1_parser *p, struct sl_h1_head *h, struct h1_facts 
 
 	for (size_t i = 0; i < h->msg.nfields; i++) {
 		struct sl_http_field *fl = &h->msg.fields[i];
-		int kf = known_field(fl->name);
-		enum h1_field_kind k = kf < 0 ? H1_FK_OTHER : known_fields[kf].kind;
+		enum h1_field_kind k = known_field(fl->name);
 
-		if (kf >= 0 && known_fields[kf].hop)
+		if (known_fields[k].hop)
 			fl->flags |= SL_HTTP_FIELD_HOP;
 		if (framing_lookalike(fl->name))
 			return h1_fail(p, SL_H1_ERR_LOOKALIKE_NAME);
