@@ -163,6 +163,7 @@ struct sl_h1_parser {
 	size_t seen; /* len of the previous call */
 	size_t scan; /* next byte to look at */
 	size_t line; /* first byte of the line being scanned */
+	bool line_ctl; /* ... which holds a byte no field value may (a CTL but HTAB, DEL) */
 	size_t sp1, sp2; /* request line: its first two SPs, or SIZE_MAX */
 	size_t empty_lines;
 	size_t nfields;

@@ -131,6 +131,7 @@ void sl_h1_parser_reset(struct sl_h1_parser *p, enum sl_http_method answers)
 	p->answers = answers;
 	p->state = H1_START;
 	p->seen = p->scan = p->line = 0;
+	p->line_ctl = false;
 	p->sp1 = p->sp2 = SIZE_MAX;
 	p->empty_lines = p->nfields = 0;
 	p->sl_start = p->sl_end = p->fields_start = 0;
@@ -212,6 +213,39 @@ static size_t value_end(const char *buf, size_t i, size_t e)
 	return e;
 }
 
+/* value_end(), sixteen bytes at a time: the head scan's way to the end of a field line
+ * (the CR is the first byte it stops at, unless the line holds another CTL or DEL). */
+static size_t value_run_end(const char *buf, size_t i, size_t e)
+{
+#if defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	typedef unsigned char v16 __attribute__((vector_size(16)));
+	typedef signed char m16 __attribute__((vector_size(16)));
+	size_t start = i;
+	uint64_t w[2];
+	v16 v;
+	m16 bad;
+
+	for (;; i += 16) {
+		if (e - i < 16) {
+			if (i == e || e - start < 16)
+				break;
+			/* the last sixteen, overlapping bytes already found good */
+			i = e - 16;
+		}
+		memcpy(&v, buf + i, 16);
+		bad = (m16)((v < 0x20) & (v != '\t')) | (m16)(v == 0x7f);
+		memcpy(w, &bad, 16);
+		if (w[0])
+			return i + (size_t)__builtin_ctzll(w[0]) / 8;
+		if (w[1])
+			return i + 8 + (size_t)__builtin_ctzll(w[1]) / 8;
+		if (i + 16 == e)
+			return e;
+	}
+#endif
+	return value_end(buf, i, e);
+}
+
 /* status-line = HTTP-version SP status-code [SP reason-phrase], in buf[s, e). The
  * reason is optional here (see http1.h). */
 static int check_status_line(struct sl_h1_parser *p, const char *buf, size_t s, size_t e)
@@ -231,7 +265,8 @@ static int check_status_line(struct sl_h1_parser *p, const char *buf, size_t s, 
 		return h1_fail(p, SL_H1_ERR_STATUS_LINE);
 	if (c + 3 < e && buf[c + 3] != ' ')
 		return h1_fail(p, SL_H1_ERR_STATUS_LINE);
-	if (c + 4 < e && value_end(buf, c + 4, e) != e)
+	/* the head scan found every byte of the line fit for a value, unless line_ctl */
+	if (c + 4 < e && p->line_ctl && value_end(buf, c + 4, e) != e)
 		return h1_fail(p, SL_H1_ERR_STATUS_LINE);
 	p->status =
 		(unsigned int)((buf[c] - '0') * 100 + (buf[c + 1] - '0') * 10 + buf[c + 2] - '0');
@@ -261,7 +296,8 @@ static int check_field_line(struct sl_h1_parser *p, const char *buf, size_t s, s
 		return h1_fail(p, SL_H1_ERR_FIELD_NAME);
 	f->name = (struct sl_str){ NULL, i };
 	f->value = (struct sl_str){ NULL, e };
-	if (value_end(buf, i + 1, e) != e)
+	/* the head scan found every byte of the line fit for a value, unless line_ctl */
+	if (p->line_ctl && value_end(buf, i + 1, e) != e)
 		return h1_fail(p, SL_H1_ERR_FIELD_VALUE);
 	return 0;
 }
@@ -361,6 +397,7 @@ int sl_h1_parse_head(struct sl_h1_parser *p, const char *buf, size_t len, struct
 			if (err)
 				return err;
 			p->line = i + 1;
+			p->line_ctl = false;
 			p->sp1 = p->sp2 = SIZE_MAX;
 			if (p->state == H1_DONE) {
 				p->scan = i + 1;
@@ -377,12 +414,19 @@ int sl_h1_parse_head(struct sl_h1_parser *p, const char *buf, size_t len, struct
 			if (c == '\r')
 				continue;
 			/* Field lines and the status line need no look at each byte here
-			 * (end_line() checks them whole): go to the next CR or LF. */
-			cr = memchr(buf + i + 1, '\r', end - i - 1);
-			next = cr ? (size_t)(cr - buf) : end;
-			lf = memchr(buf + i + 1, '\n', next - i - 1);
-			if (lf)
-				next = (size_t)(lf - buf);
+			 * (end_line() checks them whole): go to the next CR or LF. On the
+			 * way, note whether the line holds a byte no value may: when it
+			 * does not, end_line() need not look at its value again. */
+			if (!h1_is_value(c))
+				p->line_ctl = true;
+			next = value_run_end(buf, i + 1, end);
+			if (next < end && buf[next] != '\r' && buf[next] != '\n') {
+				p->line_ctl = true;
+				cr = memchr(buf + next, '\r', end - next);
+				lf = memchr(buf + next, '\n',
+					    (cr ? (size_t)(cr - buf) : end) - next);
+				next = lf ? (size_t)(lf - buf) : cr ? (size_t)(cr - buf) : end;
+			}
 			i = next - 1; /* the loop's i++ lands on it */
 			continue;
 		}
