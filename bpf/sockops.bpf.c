@@ -5,8 +5,9 @@
  *   backend (LEAST_REQUEST), +1 when a translated connection starts, -1 when it closes;
  * - telemetry: connections opened and closed, bytes each way, retransmits, per
  *   (reporter, source pod, destination pod, service port), brought up to date at close
- *   and at least every SL_TCP_REPORT_NS while the connection lives; open and close
- *   events with totals, smoothed RTT and duration.
+ *   and, while the connection lives, on its first RTT-measuring ACK SL_TCP_REPORT_NS or
+ *   more after the last update; open and close events with totals, smoothed RTT and
+ *   duration.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
