@@ -140,14 +140,15 @@ istio_opened() {
 		awk '$1 ~ /^istio_tcp_connections_opened_total/ { s += $NF } END { printf "%d\n", s }'
 }
 
-# jrec KEY VALUE ...: append one JSON object to $RAW. Values that look like numbers are
-# written as numbers, everything else as strings.
+# jrec KEY VALUE ...: append one JSON object to $RAW. Values that are JSON numbers are
+# written as numbers, everything else as strings (a leading zero makes a string: an
+# abbreviated commit such as 0622483 is not a number, and JSON has no such number).
 jrec() {
 	local out="{" sep="" k v
 	while [ $# -ge 2 ]; do
 		k=$1 v=$2
 		shift 2
-		if [[ $v =~ ^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then
+		if [[ $v =~ ^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$ ]]; then
 			out+="$sep\"$k\":$v"
 		else
 			v=${v//\\/\\\\}

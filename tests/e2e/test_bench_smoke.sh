@@ -16,6 +16,15 @@ BENCH_LOG="$T_TMP/bench.log"
 "$REPO/bench/run" --smoke --no-deps --name "$TB_NAME" --out "$BENCH_OUT" >"$BENCH_LOG" 2>&1
 BENCH_RC=$?
 
+t_begin "raw records are valid JSON whatever the values look like"
+# jrec writes JSON numbers as numbers and the rest as strings; a commit such as 0622483
+# once made the meta record unreadable.
+recs=$(RAW="$T_TMP/jrec.jsonl" bash -c '. "$1/bench/lib/common.sh" &&
+	jrec git 0622483 a 0 b 0.5 c -12 d 1e3 e 007 f 1.2.3 g "x\"y" && cat "$RAW"' sh "$REPO")
+assert_eq "$(printf '%s' "$recs" | python3 -c 'import json, sys; r = json.loads(sys.stdin.read())
+print(repr(r["git"]), r["a"], r["b"], r["c"], r["d"], repr(r["e"]), repr(r["f"]), r["g"])')" \
+	"'0622483' 0 0.5 -12 1000.0 '007' '1.2.3' x\"y" && t_pass
+
 t_begin "bench/run --smoke exits 0 (every run measured and verified)"
 assert_eq "$BENCH_RC" 0 "exit status; log tail: $(tail -5 "$BENCH_LOG")" && t_pass
 
